@@ -1,0 +1,150 @@
+//! Money as whole cents, so totals and revenue are exact. On the wire it is a JSON number with at
+//! most two decimals (29.99), as the original demo wrote it.
+
+use std::fmt;
+use std::ops::{Add, AddAssign};
+
+use serde::{Serialize, Serializer};
+
+/// An amount in cents. Always >= 0 in this domain; i64 leaves room to sum any realistic revenue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(i64);
+
+/// The largest amount accepted from a message or catalog: 1e12 cents (10 billion). Anything larger
+/// is a corrupt or hostile number, not a price.
+pub const MAX_CENTS: i64 = 1_000_000_000_000;
+
+/// Why a number cannot be an amount of money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("is negative")]
+    Negative,
+    #[error("is not a finite number")]
+    NotFinite,
+    #[error("is larger than {}", Money(MAX_CENTS))]
+    TooLarge,
+    #[error("has more than two decimals")]
+    SubCent,
+}
+
+impl Money {
+    pub const ZERO: Money = Money(0);
+
+    pub const fn from_cents(cents: i64) -> Money {
+        Money(cents)
+    }
+
+    pub const fn cents(self) -> i64 {
+        self.0
+    }
+
+    /// Converts a decimal amount as JSON carries it. Accepts exactly what a two-decimal number
+    /// parses to (29.99 is not exactly representable in binary, so "exact" means within a tiny
+    /// tolerance of a whole number of cents).
+    pub fn from_decimal(value: f64) -> Result<Money, MoneyError> {
+        if !value.is_finite() {
+            return Err(MoneyError::NotFinite);
+        }
+        if value < 0.0 {
+            return Err(MoneyError::Negative);
+        }
+        let cents = value * 100.0;
+        if cents > MAX_CENTS as f64 {
+            return Err(MoneyError::TooLarge);
+        }
+        let rounded = cents.round();
+        if (cents - rounded).abs() > 1e-6 * rounded.max(1.0) {
+            return Err(MoneyError::SubCent);
+        }
+        Ok(Money(rounded as i64))
+    }
+
+    /// The amount as the nearest f64; its shortest decimal form is the two-decimal amount.
+    pub fn as_decimal(self) -> f64 {
+        self.0 as f64 / 100.0
+    }
+
+    /// price x quantity, exact; None on overflow.
+    pub fn checked_mul(self, quantity: u32) -> Option<Money> {
+        self.0.checked_mul(i64::from(quantity)).map(Money)
+    }
+}
+
+impl Add for Money {
+    type Output = Money;
+    fn add(self, rhs: Money) -> Money {
+        Money(self.0.saturating_add(rhs.0))
+    }
+}
+
+impl AddAssign for Money {
+    fn add_assign(&mut self, rhs: Money) {
+        *self = *self + rhs;
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(self.as_decimal())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_round_trip_is_exact_for_every_cent_value_tried() {
+        for cents in (0..2_000_000).step_by(7) {
+            let money = Money::from_cents(cents);
+            let text = serde_json::to_string(&money).unwrap();
+            let parsed: f64 = text.parse().unwrap();
+            assert_eq!(Money::from_decimal(parsed), Ok(money), "{cents} -> {text}");
+        }
+    }
+
+    #[test]
+    fn json_form_has_at_most_two_decimals() {
+        assert_eq!(
+            serde_json::to_string(&Money::from_cents(2999)).unwrap(),
+            "29.99"
+        );
+        assert_eq!(
+            serde_json::to_string(&Money::from_cents(1500)).unwrap(),
+            "15.0"
+        );
+        assert_eq!(
+            serde_json::to_string(&Money::from_cents(5)).unwrap(),
+            "0.05"
+        );
+    }
+
+    #[test]
+    fn rejects_what_is_not_money() {
+        assert_eq!(Money::from_decimal(-0.01), Err(MoneyError::Negative));
+        assert_eq!(Money::from_decimal(f64::NAN), Err(MoneyError::NotFinite));
+        assert_eq!(Money::from_decimal(1e300), Err(MoneyError::TooLarge));
+        assert_eq!(Money::from_decimal(1.005), Err(MoneyError::SubCent));
+    }
+
+    #[test]
+    fn display_and_arithmetic() {
+        assert_eq!(Money::from_cents(123456).to_string(), "1234.56");
+        assert_eq!(Money::from_cents(7).to_string(), "0.07");
+        assert_eq!(
+            Money::from_cents(2999).checked_mul(3),
+            Some(Money::from_cents(8997))
+        );
+        let mut sum = Money::ZERO;
+        sum += Money::from_cents(10);
+        assert_eq!(sum + Money::from_cents(5), Money::from_cents(15));
+    }
+}

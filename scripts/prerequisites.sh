@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Makes sure what ShopStream needs is installed: a Rust toolchain (rustup), a C toolchain (to build
+# librdkafka), Java 17+ and Maven (to run a local Apache Kafka). On Debian/Ubuntu as root it
+# installs what is missing with apt-get; elsewhere it says what to install and exits non-zero.
+#   scripts/prerequisites.sh [--compose]   (--compose also wants a docker compose to check the compose file)
+set -euo pipefail
+
+missing=()
+command -v cc >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || missing+=(build-essential)
+command -v perl >/dev/null 2>&1 || missing+=(perl)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+if [ "${1:-}" = "--compose" ] && ! docker compose version >/dev/null 2>&1 &&
+  ! command -v docker-compose >/dev/null 2>&1; then
+  missing+=(docker-compose)
+fi
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "prerequisites: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "prerequisites: please install: ${missing[*]} (Debian/Ubuntu package names)" >&2
+    exit 1
+  fi
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "prerequisites: Rust is not installed; install it with rustup (https://rustup.rs), then rerun" >&2
+  exit 1
+fi

@@ -1,0 +1,129 @@
+//! What the ShopStream binaries share: common flags, start-up (logging, colour, settings) and the
+//! `main` -> `try_main` wrapper that turns an error into one line and a non-zero exit.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use shopstream_core::Settings;
+
+/// How to reach Kafka; every tool takes these.
+#[derive(Debug, Clone, Args)]
+pub struct KafkaArgs {
+    /// Kafka bootstrap servers (host:port, comma-separated)
+    #[arg(
+        long,
+        short = 'b',
+        env = "KAFKA_BOOTSTRAP_SERVERS",
+        value_name = "HOST:PORT"
+    )]
+    pub bootstrap_servers: Option<String>,
+
+    /// Give up on an unreachable broker after this long (e.g. 10s, 500ms, 1m)
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub timeout: Duration,
+}
+
+impl KafkaArgs {
+    /// Applies the flags on top of settings from environment, .env and defaults.
+    pub fn apply(&self, settings: &mut Settings) {
+        if let Some(servers) = &self.bootstrap_servers {
+            settings.bootstrap_servers = servers.clone();
+        }
+    }
+}
+
+/// Logging and colour; every tool takes these.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// Log more: -v for debug (including librdkafka's version and warnings), -vv for trace
+    #[arg(long, short = 'v', action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+/// "10", "10s", "250ms", "2m": a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<f64>() {
+        return if seconds.is_finite() && seconds >= 0.0 {
+            Ok(Duration::from_secs_f64(seconds))
+        } else {
+            Err(format!("{text} is not a duration"))
+        };
+    }
+    humantime::parse_duration(text).map_err(|e| format!("{text} is not a duration ({e})"))
+}
+
+/// Sets up logging (stderr; RUST_LOG overrides -v) and colour (only on a terminal, never with
+/// NO_COLOR), then logs the versions in use at debug.
+pub fn start(common: &CommonArgs, tool: &str) {
+    let default = match common.verbose {
+        0 => "warn,librdkafka=off",
+        1 => "info,shopstream=debug,shopstream_core=debug,librdkafka=warn",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .with_target(false)
+        .try_init();
+    if !use_colour() {
+        colored::control::set_override(false);
+    }
+    tracing::debug!(
+        "{tool} {} with librdkafka {}",
+        env!("CARGO_PKG_VERSION"),
+        shopstream_core::kafka::librdkafka_version()
+    );
+}
+
+/// Colour on stdout: only on a terminal, and never when NO_COLOR is set (to anything non-empty).
+pub fn use_colour() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    std::io::stdout().is_terminal() && !no_color
+}
+
+/// Settings from environment, .env and defaults, with the Kafka flags applied.
+pub fn settings(kafka: &KafkaArgs) -> anyhow::Result<Settings> {
+    let mut settings = Settings::load().context("invalid configuration")?;
+    kafka.apply(&mut settings);
+    tracing::debug!("settings: {:?}", settings.describe());
+    Ok(settings)
+}
+
+/// Runs a tool's `try_main`; an error becomes one line on stderr and exit code 1.
+pub fn run(try_main: impl FnOnce() -> anyhow::Result<ExitCode>) -> ExitCode {
+    match try_main() {
+        Ok(code) => code,
+        Err(error) => {
+            let prefix =
+                if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+                    "\x1b[1;31merror:\x1b[0m"
+                } else {
+                    "error:"
+                };
+            eprintln!("{prefix} {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_accept_bare_seconds_and_units() {
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("-1").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
+}

@@ -1,0 +1,182 @@
+//! Helpers shared by the end-to-end tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use rdkafka::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+
+/// The broker the suite runs against. There is no fallback: these tests need a real Kafka.
+pub fn bootstrap() -> String {
+    std::env::var("SHOPSTREAM_TEST_BOOTSTRAP").expect(
+        "SHOPSTREAM_TEST_BOOTSTRAP is not set: run the suite with scripts/test.sh, \
+         which starts a real Apache Kafka broker for it",
+    )
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A name no other test (or earlier run) uses.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}-{}-{nanos:x}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A fresh set of the three topic names.
+#[derive(Debug, Clone)]
+pub struct TopicSet {
+    pub product_events: String,
+    pub purchases: String,
+    pub user_events: String,
+}
+
+impl TopicSet {
+    pub fn new(test: &str) -> TopicSet {
+        let base = unique(test);
+        TopicSet {
+            product_events: format!("{base}-product-events"),
+            purchases: format!("{base}-purchases"),
+            user_events: format!("{base}-user-events"),
+        }
+    }
+
+    pub fn names(&self) -> [&str; 3] {
+        [&self.product_events, &self.purchases, &self.user_events]
+    }
+}
+
+/// One of the project's binaries, run from the repository root against the test broker, with
+/// these topics, without colour and without the caller's Kafka settings leaking in.
+pub fn tool(name: &str, topics: &TopicSet) -> Command {
+    let mut command = Command::new(binary(name));
+    command
+        .current_dir(repo_root())
+        .env("KAFKA_BOOTSTRAP_SERVERS", bootstrap())
+        .env("TOPIC_PRODUCT_EVENTS", &topics.product_events)
+        .env("TOPIC_PURCHASES", &topics.purchases)
+        .env("TOPIC_USER_EVENTS", &topics.user_events)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .env_remove("TOPIC_PARTITIONS")
+        .env_remove("TOPIC_REPLICATION_FACTOR");
+    command
+}
+
+pub fn binary(name: &str) -> PathBuf {
+    let path = match name {
+        "setup-topics" => env!("CARGO_BIN_EXE_setup-topics"),
+        other => panic!("unknown binary {other}"),
+    };
+    PathBuf::from(path)
+}
+
+/// Runs a command and returns its output, failing the test (with both streams) if it failed.
+pub fn run_ok(command: &mut Command) -> Output {
+    let output = command.output().expect("the binary runs");
+    assert!(
+        output.status.success(),
+        "{command:?} failed with {}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+pub fn stdout_json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+/// The test's own view of the cluster, independent of the code under test.
+pub fn admin_consumer() -> BaseConsumer {
+    ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", unique("e2e-inspector"))
+        .create()
+        .expect("inspector client")
+}
+
+/// Partition count of each topic as the broker reports it (None if it does not exist).
+pub fn partitions(topics: &[&str]) -> Vec<Option<usize>> {
+    let consumer = admin_consumer();
+    let metadata = consumer
+        .fetch_metadata(None, Duration::from_secs(10))
+        .expect("metadata");
+    topics
+        .iter()
+        .map(|name| {
+            metadata
+                .topics()
+                .iter()
+                .find(|t| t.name() == *name && t.error().is_none())
+                .map(|t| t.partitions().len())
+        })
+        .collect()
+}
+
+/// Number of messages in a topic (sum of high watermarks minus low watermarks).
+pub fn message_count(topic: &str) -> i64 {
+    let consumer = admin_consumer();
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .expect("metadata");
+    let partitions = metadata.topics()[0].partitions().len() as i32;
+    (0..partitions)
+        .map(|p| {
+            let (low, high) = consumer
+                .fetch_watermarks(topic, p, Duration::from_secs(10))
+                .expect("watermarks");
+            high - low
+        })
+        .sum()
+}
+
+/// Deletes test topics at the end of a test; failures are ignored (the broker is thrown away
+/// with the test run anyway).
+pub struct Cleanup(pub TopicSet);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let admin: Result<rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext>, _> =
+            ClientConfig::new()
+                .set("bootstrap.servers", bootstrap())
+                .create();
+        if let Ok(admin) = admin {
+            let names = self.0.names();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let _ = runtime.block_on(
+                admin.delete_topics(
+                    &names,
+                    &rdkafka::admin::AdminOptions::new()
+                        .operation_timeout(Some(Duration::from_secs(5))),
+                ),
+            );
+        }
+    }
+}
+
+pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
