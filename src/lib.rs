@@ -1,6 +1,9 @@
 //! What the ShopStream binaries share: common flags, start-up (logging, colour, settings) and the
 //! `main` -> `try_main` wrapper that turns an error into one line and a non-zero exit.
 
+pub mod describe;
+pub mod produce;
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;

@@ -11,6 +11,9 @@ pub mod config;
 pub mod event;
 pub mod kafka;
 pub mod money;
+pub mod producer;
+pub mod simulator;
+pub mod stories;
 pub mod timestamp;
 pub mod vocab;
 

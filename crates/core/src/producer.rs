@@ -1,0 +1,273 @@
+//! The event producer: an idempotent librdkafka producer (acks=all) that accounts for every event
+//! from its delivery report, per topic, and waits (never drops, never spins) when librdkafka's
+//! queue is full.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rdkafka::client::ClientContext;
+use rdkafka::error::KafkaError;
+use rdkafka::message::{DeliveryResult, Message};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
+use rdkafka::types::RDKafkaErrorCode;
+
+use crate::config::Settings;
+use crate::event::Event;
+use crate::kafka::{ConnectError, ShopContext, client_config, probe_cluster};
+use crate::vocab::TopicKind;
+
+/// How many delivery failures are kept, with their keys, for the report.
+const FAILURES_KEPT: usize = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProducerError {
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error("topic {topic} does not exist on {servers} (run setup-topics to create it)")]
+    TopicMissing { topic: String, servers: String },
+    #[error("cannot create the Kafka producer: {0}")]
+    Create(#[source] KafkaError),
+    #[error("cannot send to {topic}: {source}")]
+    Send { topic: String, source: KafkaError },
+    #[error("the producer stopped with a fatal error: {0}")]
+    Fatal(String),
+}
+
+/// Sent, acknowledged and failed events of one topic.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TopicCounts {
+    pub sent: u64,
+    pub acknowledged: u64,
+    pub failed: u64,
+}
+
+impl TopicCounts {
+    pub fn in_flight(&self) -> u64 {
+        self.sent.saturating_sub(self.acknowledged + self.failed)
+    }
+}
+
+/// One event that was not acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryFailure {
+    pub topic: TopicKind,
+    pub key: String,
+    pub reason: String,
+}
+
+#[derive(Default)]
+struct Counters {
+    sent: AtomicU64,
+    acknowledged: AtomicU64,
+    failed: AtomicU64,
+}
+
+/// The producer's client context: connection problems (via [`ShopContext`]) and delivery reports.
+#[derive(Default)]
+pub struct DeliveryContext {
+    shop: ShopContext,
+    counters: [Counters; 3],
+    failures: Mutex<Vec<DeliveryFailure>>,
+}
+
+impl ClientContext for DeliveryContext {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, message: &str) {
+        self.shop.log(level, fac, message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.shop.error(error, reason);
+    }
+}
+
+impl ProducerContext for DeliveryContext {
+    /// The topic's index (TopicKind as usize).
+    type DeliveryOpaque = usize;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, topic: usize) {
+        let Some(counters) = self.counters.get(topic) else {
+            return;
+        };
+        match result {
+            Ok(_) => {
+                counters.acknowledged.fetch_add(1, Ordering::Relaxed);
+            }
+            Err((error, message)) => {
+                counters.failed.fetch_add(1, Ordering::Relaxed);
+                if let Ok(mut failures) = self.failures.lock()
+                    && failures.len() < FAILURES_KEPT
+                {
+                    let kind = <TopicKind as strum::VariantArray>::VARIANTS[topic];
+                    let key = message
+                        .key()
+                        .map(String::from_utf8_lossy)
+                        .unwrap_or_default();
+                    failures.push(DeliveryFailure {
+                        topic: kind,
+                        key: key.into_owned(),
+                        reason: error.to_string(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+pub struct EventProducer {
+    producer: BaseProducer<DeliveryContext>,
+    topic_names: [String; 3],
+    buf: Vec<u8>,
+    sends_since_poll: u32,
+}
+
+impl EventProducer {
+    /// Connects (failing within `timeout` if Kafka does not answer) and checks that the topics
+    /// events will go to exist.
+    pub fn connect(
+        settings: &Settings,
+        timeout: Duration,
+        targets: &[TopicKind],
+        client_id: &str,
+    ) -> Result<EventProducer, ProducerError> {
+        let metadata = probe_cluster(settings, timeout)?;
+        for &kind in targets {
+            let name = settings.topics.name(kind);
+            let exists = metadata
+                .topics()
+                .iter()
+                .any(|t| t.name() == name && t.error().is_none());
+            if !exists {
+                return Err(ProducerError::TopicMissing {
+                    topic: name.to_string(),
+                    servers: settings.bootstrap_servers.clone(),
+                });
+            }
+        }
+        let mut config = client_config(settings, client_id);
+        // Ours first; KAFKA_* settings in client_config's pass-through win where they overlap.
+        for (key, value) in [
+            ("enable.idempotence", "true"),
+            ("acks", "all"),
+            ("linger.ms", "5"),
+            ("queue.buffering.max.messages", "500000"),
+            // Same key -> same partition as Kafka's Java clients.
+            ("partitioner", "murmur2_random"),
+        ] {
+            if !settings.kafka_properties.contains_key(key) {
+                config.set(key, value);
+            }
+        }
+        let producer: BaseProducer<DeliveryContext> = config
+            .create_with_context(DeliveryContext::default())
+            .map_err(ProducerError::Create)?;
+        Ok(EventProducer {
+            producer,
+            topic_names: [
+                TopicKind::ProductEvents,
+                TopicKind::Purchases,
+                TopicKind::UserEvents,
+            ]
+            .map(|kind| settings.topics.name(kind).to_string()),
+            buf: Vec::with_capacity(1024),
+            sends_since_poll: 0,
+        })
+    }
+
+    /// Encodes and sends one event to its topic, keyed by user_id. When librdkafka's queue is
+    /// full it serves delivery reports until there is room: it waits, it does not drop.
+    pub fn send(&mut self, event: &Event<'_>) -> Result<(), ProducerError> {
+        self.buf.clear();
+        event.encode_into(&mut self.buf);
+        let topic = event.topic() as usize;
+        loop {
+            let record = BaseRecord::with_opaque_to(&self.topic_names[topic], topic)
+                .key(event.user_id.as_bytes())
+                .payload(self.buf.as_slice());
+            match self.producer.send(record) {
+                Ok(()) => break,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                    self.producer.poll(Duration::from_millis(10));
+                }
+                Err((source, _)) => {
+                    return Err(ProducerError::Send {
+                        topic: self.topic_names[topic].clone(),
+                        source,
+                    });
+                }
+            }
+        }
+        self.producer.context().counters[topic]
+            .sent
+            .fetch_add(1, Ordering::Relaxed);
+        self.sends_since_poll += 1;
+        if self.sends_since_poll >= 64 {
+            self.sends_since_poll = 0;
+            self.producer.poll(Duration::ZERO);
+        }
+        Ok(())
+    }
+
+    /// Serves delivery reports for up to `timeout`.
+    pub fn poll(&self, timeout: Duration) {
+        self.producer.poll(timeout);
+    }
+
+    /// Waits up to `timeout` for every sent event's delivery report; returns how many are still
+    /// in flight (0: all accounted for).
+    pub fn flush(&self, timeout: Duration) -> u64 {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let in_flight: u64 = self.counts().iter().map(TopicCounts::in_flight).sum();
+            if in_flight == 0 || Instant::now() >= deadline {
+                return in_flight;
+            }
+            let _ = self.producer.flush(
+                deadline
+                    .saturating_duration_since(Instant::now())
+                    .min(Duration::from_millis(100)),
+            );
+            self.producer.poll(Duration::ZERO);
+        }
+    }
+
+    /// Per topic, in TopicKind order.
+    pub fn counts(&self) -> [TopicCounts; 3] {
+        self.producer
+            .context()
+            .counters
+            .each_ref()
+            .map(|c| TopicCounts {
+                sent: c.sent.load(Ordering::Relaxed),
+                acknowledged: c.acknowledged.load(Ordering::Relaxed),
+                failed: c.failed.load(Ordering::Relaxed),
+            })
+    }
+
+    /// The first failed deliveries (at most 20), with their keys and reasons.
+    pub fn failures(&self) -> Vec<DeliveryFailure> {
+        self.producer
+            .context()
+            .failures
+            .lock()
+            .map(|f| f.clone())
+            .unwrap_or_default()
+    }
+
+    /// A fatal error of the idempotent producer (it cannot go on), if one happened.
+    pub fn fatal_error(&self) -> Option<ProducerError> {
+        self.producer
+            .client()
+            .fatal_error()
+            .map(|(code, reason)| ProducerError::Fatal(format!("{code}: {reason}")))
+    }
+
+    /// The last connection problem librdkafka reported (for status lines while retrying).
+    pub fn last_problem(&self) -> Option<String> {
+        self.producer
+            .context()
+            .shop
+            .last_problem()
+            .map(|p| p.reason)
+    }
+}

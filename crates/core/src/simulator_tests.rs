@@ -1,0 +1,317 @@
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use super::*;
+use crate::event::decode;
+use crate::stories;
+use crate::vocab::EventType;
+
+fn catalog() -> Catalog {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    Catalog::load(
+        &root.join("data/products.json"),
+        &root.join("data/users.json"),
+    )
+    .unwrap()
+}
+
+fn all(product_events: u64, purchases: u64, user_events: u64) -> Quotas {
+    Quotas {
+        product_events: Quota::from_count(product_events),
+        purchases: Quota::from_count(purchases),
+        user_events: Quota::from_count(user_events),
+    }
+}
+
+/// Runs the simulator to its quotas (or `limit` events) and returns owned events.
+fn run(catalog: &Catalog, seed: Option<u64>, quotas: Quotas, limit: usize) -> Vec<Event<'static>> {
+    let mut simulator = Simulator::new(catalog, seed, quotas).unwrap();
+    let mut events = Vec::new();
+    while events.len() < limit {
+        match simulator.next_event() {
+            Some(event) => events.push(event.into_owned()),
+            None => break,
+        }
+    }
+    events
+}
+
+fn count_by_topic(events: &[Event<'_>]) -> [u64; 3] {
+    let mut counts = [0; 3];
+    for event in events {
+        counts[event.topic() as usize] += 1;
+    }
+    counts
+}
+
+#[test]
+fn the_same_seed_gives_the_same_events_ids_included() {
+    let catalog = catalog();
+    let json = |seed| -> Vec<String> {
+        run(&catalog, Some(seed), all(400, 150, 300), usize::MAX)
+            .iter()
+            .map(Event::to_json)
+            .collect()
+    };
+    let first = json(42);
+    assert_eq!(first.len(), 850);
+    assert_eq!(first, json(42));
+    assert_ne!(first, json(43));
+}
+
+#[test]
+fn no_seed_gives_fresh_randomness_and_wall_clock_time() {
+    let catalog = catalog();
+    let a = run(&catalog, None, all(50, 0, 0), 50);
+    let b = run(&catalog, None, all(50, 0, 0), 50);
+    assert_ne!(a[0].event_id, b[0].event_id);
+    let now = Timestamp::now().millis();
+    assert!((now - a[0].timestamp.millis()).abs() < 60_000);
+}
+
+#[test]
+fn every_invariant_holds_over_a_long_unlimited_run() {
+    let catalog = catalog();
+    let events = run(&catalog, Some(7), all(0, 0, 0), 120_000);
+    assert_eq!(events.len(), 120_000);
+    let stats = stories::check(&events, true).unwrap();
+    assert!(stats.sessions > 1000, "{stats:?}");
+
+    let mut ids = HashSet::new();
+    let mut last_time = Timestamp::from_millis(0);
+    let mut buf = Vec::new();
+    for event in &events {
+        assert!(
+            ids.insert(event.event_id),
+            "duplicate event_id {}",
+            event.event_id
+        );
+        assert!(
+            event.timestamp > last_time,
+            "seeded time strictly increases"
+        );
+        last_time = event.timestamp;
+        // The user's own region and customer type travel with the event.
+        let user = catalog.user(&event.user_id).unwrap();
+        assert_eq!(
+            (event.region, event.customer_type),
+            (user.region, user.customer_type)
+        );
+        // Product fields are the catalog's.
+        if let Some(product) = event.details.product() {
+            let entry = catalog.product(&product.product_id).unwrap();
+            assert_eq!(
+                (&*product.product_name, product.price),
+                (entry.name.as_str(), entry.price)
+            );
+        }
+        // It decodes back to itself (so it is valid per design.md), on its own topic.
+        buf.clear();
+        event.encode_into(&mut buf);
+        assert_eq!(&decode(&buf, Some(event.topic())).unwrap(), event);
+    }
+    let counts = count_by_topic(&events);
+    assert!(
+        counts.iter().all(|&c| c > 5_000),
+        "every topic has traffic: {counts:?}"
+    );
+}
+
+#[test]
+fn the_stream_looks_like_a_shop() {
+    let catalog = catalog();
+    let events = run(&catalog, Some(11), all(0, 0, 0), 100_000);
+    let mut by_type: HashMap<EventType, usize> = HashMap::new();
+    let mut views: HashMap<&str, usize> = HashMap::new();
+    let mut interested_views = 0;
+    // What share of views would be in the user's interests if products were picked uniformly.
+    let mut uniform_interest_share = 0.0;
+    let mut devices = HashSet::new();
+    let mut payments = HashSet::new();
+    let mut quantities = HashSet::new();
+    for event in &events {
+        *by_type.entry(event.event_type()).or_default() += 1;
+        match &event.details {
+            Details::View { product, .. } => {
+                *views.entry(&product.product_id).or_default() += 1;
+                let user = catalog.user(&event.user_id).unwrap();
+                if user.interests.iter().any(|i| *i == product.category) {
+                    interested_views += 1;
+                }
+                let in_interests = catalog
+                    .products
+                    .iter()
+                    .filter(|p| user.interests.contains(&p.category))
+                    .count();
+                uniform_interest_share += in_interests as f64 / catalog.products.len() as f64;
+            }
+            Details::Login { device } => {
+                devices.insert(*device);
+            }
+            Details::Purchase {
+                payment_method,
+                quantity,
+                ..
+            } => {
+                payments.insert(*payment_method);
+                quantities.insert(*quantity);
+            }
+            _ => {}
+        }
+    }
+    for event_type in <EventType as strum::VariantArray>::VARIANTS {
+        assert!(
+            by_type.get(event_type).copied().unwrap_or(0) > 100,
+            "{event_type}: {by_type:?}"
+        );
+    }
+    // Skewed: the five most viewed products draw far more than 5/38 of the views.
+    let total_views: usize = views.values().sum();
+    let mut counts: Vec<usize> = views.values().copied().collect();
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    let top5: usize = counts.iter().take(5).sum();
+    assert!(
+        top5 * 100 / total_views > 35,
+        "top 5 draw {top5} of {total_views}"
+    );
+    // Leaning to interests: clearly more views in the user's interests than uniform choice gives.
+    assert!(
+        interested_views as f64 > 1.5 * uniform_interest_share,
+        "{interested_views} of {total_views} views in interests; uniform would give {uniform_interest_share:.0}"
+    );
+    assert_eq!(devices.len(), 3);
+    assert_eq!(payments.len(), 5);
+    assert!(quantities.len() >= 4, "{quantities:?}");
+    // Carts are sometimes abandoned and sometimes bought: purchases < add_to_carts.
+    assert!(by_type[&EventType::Purchase] < by_type[&EventType::AddToCart]);
+}
+
+#[test]
+fn quotas_are_met_exactly_and_stories_stay_whole() {
+    let catalog = catalog();
+    let mut quota_rng = ChaCha8Rng::seed_from_u64(99);
+    let mut cases = vec![
+        (40, 15, 30),
+        (1, 1, 1),
+        (1, 0, 0),
+        (0, 0, 1),
+        (5, 5, 1),
+        (200, 3, 2),
+        (3, 3, 200),
+    ];
+    for _ in 0..300 {
+        let product_events = quota_rng.random_range(1..300);
+        let purchases = quota_rng.random_range(1..=product_events);
+        let user_events = quota_rng.random_range(1..300);
+        cases.push((product_events, purchases, user_events));
+    }
+    for (seed, (p, b, u)) in cases.into_iter().enumerate() {
+        // 0 here means "topic off", to test partial quota sets too.
+        let quota = |n: u64| {
+            if n == 0 {
+                Quota::Off
+            } else {
+                Quota::Exactly(n)
+            }
+        };
+        let quotas = Quotas {
+            product_events: quota(p),
+            purchases: quota(b),
+            user_events: quota(u),
+        };
+        let events = run(&catalog, Some(seed as u64), quotas, usize::MAX);
+        assert_eq!(
+            count_by_topic(&events),
+            [p, b, u],
+            "seed {seed}, quotas {quotas:?}"
+        );
+        if p > 0 && u > 0 {
+            stories::check(&events, true).unwrap_or_else(|v| panic!("seed {seed} {quotas:?}: {v}"));
+        }
+    }
+}
+
+#[test]
+fn a_single_topic_gets_only_its_events() {
+    let catalog = catalog();
+    for topic in <TopicKind as strum::VariantArray>::VARIANTS {
+        let events = run(&catalog, Some(3), Quotas::only(*topic, 2_000), usize::MAX);
+        assert_eq!(events.len(), 2_000);
+        assert!(events.iter().all(|e| e.topic() == *topic), "{topic}");
+    }
+}
+
+#[test]
+fn impossible_quotas_are_refused() {
+    let catalog = catalog();
+    assert!(matches!(
+        Simulator::new(&catalog, None, all(3, 4, 10)),
+        Err(SimulatorError::PurchasesExceedProductEvents {
+            purchases: 4,
+            product_events: 3
+        })
+    ));
+    let nothing = Quotas {
+        product_events: Quota::Off,
+        purchases: Quota::Off,
+        user_events: Quota::Off,
+    };
+    assert!(matches!(
+        Simulator::new(&catalog, None, nothing),
+        Err(SimulatorError::NothingToEmit)
+    ));
+    let empty = Catalog {
+        products: Vec::new(),
+        users: catalog.users.clone(),
+    };
+    assert!(matches!(
+        Simulator::new(&empty, None, all(1, 1, 1)),
+        Err(SimulatorError::EmptyCatalog)
+    ));
+}
+
+#[test]
+fn search_results_count_matching_products() {
+    let catalog = catalog();
+    let queries = queries(&catalog.products);
+    let electronics = queries.iter().find(|q| q.text == "electronics").unwrap();
+    let expected = catalog
+        .products
+        .iter()
+        .filter(|p| p.category == "Electronics")
+        .count();
+    assert_eq!(electronics.results as usize, expected);
+    assert!(queries.iter().all(|q| q.results >= 1));
+}
+
+#[test]
+fn stories_checker_catches_broken_stories() {
+    let catalog = catalog();
+    let events = run(&catalog, Some(5), all(200, 50, 100), usize::MAX);
+    // Drop the first add_to_cart that a purchase or remove depends on: the checker must notice.
+    let mut broken = events.clone();
+    let at = broken
+        .iter()
+        .position(|e| e.event_type() == EventType::AddToCart)
+        .unwrap();
+    let session = broken[at].session_id.clone();
+    broken.remove(at);
+    let depends = events.iter().any(|e| {
+        e.session_id == session
+            && matches!(
+                e.event_type(),
+                EventType::Purchase | EventType::RemoveFromCart
+            )
+    });
+    if depends {
+        assert!(stories::check(&broken, true).is_err());
+    }
+    // A session's events without its login fail when logins are expected.
+    let without_logins: Vec<_> = events
+        .iter()
+        .filter(|e| e.event_type() != EventType::Login)
+        .cloned()
+        .collect();
+    assert!(stories::check(&without_logins, true).is_err());
+    assert!(stories::check(&without_logins, false).is_ok());
+}

@@ -1,0 +1,359 @@
+//! The producing loop the four producer binaries share: simulate, send, show, pace, and at the end
+//! (or on Ctrl-C) flush and account for every event.
+
+use std::io::{BufWriter, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use colored::Colorize;
+use comfy_table::{CellAlignment, Table, presets};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use shopstream_core::producer::{EventProducer, TopicCounts};
+use shopstream_core::simulator::{Quota, Quotas, Simulator};
+use shopstream_core::{Catalog, Event, Settings, TopicKind, TopicNames};
+
+use crate::describe;
+
+/// Flags every producer takes.
+#[derive(Debug, Clone, Args)]
+pub struct PaceArgs {
+    /// Events per second, 0 = as fast as the broker takes them [default: one event per EVENT_DELAY_MS per topic]
+    #[arg(long, value_name = "EVENTS_PER_SECOND")]
+    pub rate: Option<f64>,
+
+    /// Stop after this long (e.g. 30s, 5m), even if the count is not reached
+    #[arg(long, value_parser = crate::parse_duration, value_name = "DURATION")]
+    pub duration: Option<Duration>,
+
+    /// Make the run reproducible: the same seed gives the same events, ids and timestamps included
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// No per-event lines or progress bar, only the final summary
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Print each event as one JSON line on stdout (the summary goes to stderr)
+    #[arg(long, conflicts_with = "quiet")]
+    pub json: bool,
+
+    /// At the end or on Ctrl-C, wait this long at most for the events in flight
+    #[arg(long, default_value = "30s", value_parser = crate::parse_duration, value_name = "DURATION")]
+    pub flush_timeout: Duration,
+}
+
+/// Above this rate, per-event lines are too fast to read: a progress bar replaces them.
+const MAX_LINES_PER_SECOND: f64 = 50.0;
+
+/// What to produce: the quotas per topic and a name for the client.
+pub struct Job {
+    pub tool: &'static str,
+    pub quotas: Quotas,
+}
+
+impl Job {
+    fn targets(&self) -> Vec<TopicKind> {
+        <TopicKind as strum::VariantArray>::VARIANTS
+            .iter()
+            .copied()
+            .filter(|&t| self.quotas.get(t) != Quota::Off)
+            .collect()
+    }
+}
+
+enum Display {
+    Lines,
+    Progress(ProgressBar),
+    Json(BufWriter<std::io::Stdout>),
+    Quiet,
+}
+
+pub fn run(
+    settings: &Settings,
+    timeout: Duration,
+    pace: &PaceArgs,
+    job: Job,
+) -> anyhow::Result<ExitCode> {
+    let catalog = Catalog::load(&settings.products_file, &settings.users_file)?;
+    let mut simulator = Simulator::new(&catalog, pace.seed, job.quotas)?;
+    let targets = job.targets();
+    let mut producer = EventProducer::connect(settings, timeout, &targets, job.tool)?;
+
+    let rate = match pace.rate {
+        Some(rate) if rate.is_finite() && rate >= 0.0 => rate,
+        Some(rate) => anyhow::bail!("--rate must be a number >= 0, not {rate}"),
+        None if settings.event_delay_ms == 0 => 0.0,
+        None => targets.len() as f64 * 1000.0 / settings.event_delay_ms as f64,
+    };
+    let total = targets.iter().map(|&t| match job.quotas.get(t) {
+        Quota::Exactly(n) => Some(n),
+        _ => None,
+    });
+    let total: Option<u64> = total.sum();
+    let mut display = choose_display(pace, rate, total);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let handler_stop = Arc::clone(&stop);
+    ctrlc::set_handler(move || {
+        if handler_stop.swap(true, Ordering::SeqCst) {
+            // A second Ctrl-C: do not wait for the flush.
+            std::process::exit(130);
+        }
+    })
+    .context("cannot install the Ctrl-C handler")?;
+
+    let started = Instant::now();
+    let deadline = pace.duration.map(|d| started + d);
+    let interval = if rate > 0.0 {
+        Some(Duration::from_secs_f64(1.0 / rate))
+    } else {
+        None
+    };
+    let mut sent: u64 = 0;
+    let mut last_refresh = Instant::now();
+    let mut interrupted = false;
+    while let Some(event) = simulator.next_event() {
+        producer.send(&event)?;
+        sent += 1;
+        show(&mut display, &event)?;
+        if let Display::Progress(bar) = &display
+            && last_refresh.elapsed() >= Duration::from_millis(100)
+        {
+            last_refresh = Instant::now();
+            refresh(bar, &producer.counts(), started);
+        }
+        if let Some(interval) = interval {
+            wait_for_slot(&producer, started + interval.mul_f64(sent as f64), &stop);
+        }
+        if stop.load(Ordering::Relaxed) {
+            interrupted = true;
+            break;
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        }
+    }
+
+    if let Display::Json(out) = &mut display {
+        out.flush()?;
+    }
+    if interrupted && !matches!(display, Display::Json(_)) {
+        eprintln!(
+            "stopping: flushing {} events in flight (Ctrl-C again to abort)",
+            in_flight(&producer)
+        );
+    }
+    let unaccounted = producer.flush(pace.flush_timeout);
+    let elapsed = started.elapsed();
+    if let Display::Progress(bar) = &display {
+        refresh(bar, &producer.counts(), started);
+        bar.finish_and_clear();
+    }
+    let counts = producer.counts();
+    let failed: u64 = counts.iter().map(|c| c.failed).sum();
+    let report = summary_table(&settings.topics, &targets, &counts, elapsed);
+    if matches!(display, Display::Json(_)) {
+        eprintln!("{report}");
+    } else {
+        println!("{report}");
+    }
+    for failure in producer.failures() {
+        eprintln!(
+            "failed: {} key {}: {}",
+            settings.topics.name(failure.topic),
+            failure.key,
+            failure.reason
+        );
+    }
+    if let Some(fatal) = producer.fatal_error() {
+        return Err(fatal.into());
+    }
+    if unaccounted > 0 {
+        anyhow::bail!(
+            "{unaccounted} events were still unacknowledged after {:?}: {}",
+            pace.flush_timeout,
+            producer
+                .last_problem()
+                .unwrap_or_else(|| "no reason given".to_string())
+        );
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} events failed (see above)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn choose_display(pace: &PaceArgs, rate: f64, total: Option<u64>) -> Display {
+    if pace.json {
+        return Display::Json(BufWriter::new(std::io::stdout()));
+    }
+    if pace.quiet {
+        return Display::Quiet;
+    }
+    if rate > 0.0 && rate <= MAX_LINES_PER_SECOND {
+        return Display::Lines;
+    }
+    let bar = match total {
+        Some(total) => ProgressBar::new(total),
+        None => ProgressBar::no_length(),
+    };
+    let template = if total.is_some() {
+        "{spinner} {elapsed_precise} [{bar:30}] {human_pos}/{human_len} sent  {msg}"
+    } else {
+        "{spinner} {elapsed_precise} {human_pos} sent  {msg}"
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    // Drawn on stderr only when it is a terminal; elsewhere only the summary is printed.
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    Display::Progress(bar)
+}
+
+fn show(display: &mut Display, event: &Event<'_>) -> anyhow::Result<()> {
+    match display {
+        Display::Lines => {
+            let topic = event.topic();
+            println!(
+                "{}  {}  {}",
+                describe::clock(event).dimmed(),
+                describe::paint(&format!("{:<16}", event.event_type().as_str()), topic),
+                describe::summary(event)
+            );
+        }
+        Display::Progress(bar) => bar.inc(1),
+        Display::Json(out) => {
+            serde_json::to_writer(&mut *out, event)?;
+            out.write_all(b"\n")?;
+        }
+        Display::Quiet => {}
+    }
+    Ok(())
+}
+
+/// Waits until `slot`, serving delivery reports meanwhile. Less than a millisecond ahead it does
+/// not wait (the next events catch up in a short burst), so high rates do not spin.
+fn wait_for_slot(producer: &EventProducer, slot: Instant, stop: &AtomicBool) {
+    loop {
+        let ahead = slot.saturating_duration_since(Instant::now());
+        if ahead < Duration::from_millis(1) || stop.load(Ordering::Relaxed) {
+            return;
+        }
+        producer.poll(ahead.min(Duration::from_millis(100)));
+    }
+}
+
+fn in_flight(producer: &EventProducer) -> u64 {
+    producer.counts().iter().map(TopicCounts::in_flight).sum()
+}
+
+fn refresh(bar: &ProgressBar, counts: &[TopicCounts; 3], started: Instant) {
+    let sent: u64 = counts.iter().map(|c| c.sent).sum();
+    let acknowledged: u64 = counts.iter().map(|c| c.acknowledged).sum();
+    let failed: u64 = counts.iter().map(|c| c.failed).sum();
+    let rate = sent as f64 / started.elapsed().as_secs_f64().max(1e-3);
+    bar.set_message(format!(
+        "{acknowledged} acknowledged  {failed} failed  {rate:.0} events/s"
+    ));
+}
+
+fn summary_table(
+    names: &TopicNames,
+    targets: &[TopicKind],
+    counts: &[TopicCounts; 3],
+    elapsed: Duration,
+) -> String {
+    let mut table = Table::new();
+    table.load_preset(presets::NOTHING);
+    table.set_header(vec!["topic", "sent", "acknowledged", "failed", "events/s"]);
+    let seconds = elapsed.as_secs_f64().max(1e-3);
+    let mut total = TopicCounts::default();
+    for &topic in targets {
+        let c = counts[topic as usize];
+        total.sent += c.sent;
+        total.acknowledged += c.acknowledged;
+        total.failed += c.failed;
+        table.add_row(row(names.name(topic), c, seconds));
+    }
+    if targets.len() > 1 {
+        table.add_row(row("total", total, seconds));
+    }
+    for index in 1..5 {
+        if let Some(column) = table.column_mut(index) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    format!("{table}\nin {:.1}s", elapsed.as_secs_f64())
+}
+
+fn row(name: &str, c: TopicCounts, seconds: f64) -> Vec<String> {
+    vec![
+        name.to_string(),
+        c.sent.to_string(),
+        c.acknowledged.to_string(),
+        c.failed.to_string(),
+        format!("{:.0}", c.acknowledged as f64 / seconds),
+    ]
+}
+
+/// The command line of product-producer, purchase-producer and user-producer: one struct, with
+/// the count's environment variable set per tool.
+#[derive(Debug, clap::Parser)]
+#[command(version)]
+pub struct SingleProducerCli {
+    #[command(flatten)]
+    pub kafka: crate::KafkaArgs,
+
+    /// Events to write, 0 = until Ctrl-C (or --duration)
+    #[arg(long, short = 'n')]
+    pub count: Option<u64>,
+
+    #[command(flatten)]
+    pub pace: PaceArgs,
+
+    #[command(flatten)]
+    pub common: crate::CommonArgs,
+}
+
+/// `main` of a single-topic producer.
+pub fn single_producer_main(
+    tool: &'static str,
+    topic: TopicKind,
+    count_setting: &'static str,
+    about: &'static str,
+) -> ExitCode {
+    crate::run(|| {
+        use clap::{CommandFactory, FromArgMatches};
+        let command = SingleProducerCli::command()
+            .name(tool)
+            .bin_name(tool)
+            .about(about)
+            .mut_arg("count", |arg| arg.env(count_setting))
+            .after_help(format!(
+                "Examples:\n  {tool}                       # the .env count, one event per EVENT_DELAY_MS\n  {tool} --count 1000 --rate 100\n  {tool} --count 0 --rate 0     # as fast as possible until Ctrl-C\n  {tool} --seed 42 --json | jq ."
+            ));
+        let cli = SingleProducerCli::from_arg_matches(&command.get_matches())?;
+        crate::start(&cli.common, tool);
+        let settings = crate::settings(&cli.kafka)?;
+        let count = cli.count.unwrap_or(match topic {
+            TopicKind::ProductEvents => settings.product_events_count,
+            TopicKind::Purchases => settings.purchase_events_count,
+            TopicKind::UserEvents => settings.user_events_count,
+        });
+        run(
+            &settings,
+            cli.kafka.timeout,
+            &cli.pace,
+            Job {
+                tool,
+                quotas: Quotas::only(topic, count),
+            },
+        )
+    })
+}
