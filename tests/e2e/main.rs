@@ -7,4 +7,5 @@
 mod util;
 
 mod compose;
+mod producers;
 mod setup_topics;

@@ -70,6 +70,10 @@ pub fn tool(name: &str, topics: &TopicSet) -> Command {
         .env("NO_COLOR", "1")
         .env_remove("RUST_LOG")
         .env_remove("TOPIC_PARTITIONS")
+        .env_remove("PRODUCT_EVENTS_COUNT")
+        .env_remove("PURCHASE_EVENTS_COUNT")
+        .env_remove("USER_EVENTS_COUNT")
+        .env_remove("EVENT_DELAY_MS")
         .env_remove("TOPIC_REPLICATION_FACTOR");
     command
 }
@@ -77,6 +81,10 @@ pub fn tool(name: &str, topics: &TopicSet) -> Command {
 pub fn binary(name: &str) -> PathBuf {
     let path = match name {
         "setup-topics" => env!("CARGO_BIN_EXE_setup-topics"),
+        "product-producer" => env!("CARGO_BIN_EXE_product-producer"),
+        "purchase-producer" => env!("CARGO_BIN_EXE_purchase-producer"),
+        "user-producer" => env!("CARGO_BIN_EXE_user-producer"),
+        "run-multiple-producers" => env!("CARGO_BIN_EXE_run-multiple-producers"),
         other => panic!("unknown binary {other}"),
     };
     PathBuf::from(path)
@@ -179,4 +187,77 @@ pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path
+}
+
+/// A message as read back from Kafka.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub partition: i32,
+    pub offset: i64,
+    pub key: Option<Vec<u8>>,
+    pub payload: Vec<u8>,
+}
+
+/// Every message now in `topic`, partition by partition in offset order.
+pub fn read_topic(topic: &str) -> Vec<Record> {
+    use rdkafka::Offset;
+    use rdkafka::message::Message;
+    use rdkafka::topic_partition_list::TopicPartitionList;
+
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", unique("e2e-reader"))
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "false")
+        .create()
+        .expect("reader");
+    let metadata = consumer
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .expect("metadata");
+    let partitions = metadata.topics()[0].partitions().len() as i32;
+    let mut records = Vec::new();
+    for partition in 0..partitions {
+        let (low, high) = consumer
+            .fetch_watermarks(topic, partition, Duration::from_secs(10))
+            .expect("watermarks");
+        if high <= low {
+            continue;
+        }
+        let mut assignment = TopicPartitionList::new();
+        assignment
+            .add_partition_offset(topic, partition, Offset::Offset(low))
+            .unwrap();
+        consumer.assign(&assignment).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let mut next = low;
+        while next < high {
+            assert!(std::time::Instant::now() < deadline, "timed out reading {topic}/{partition}");
+            if let Some(message) = consumer.poll(Duration::from_millis(200)) {
+                let message = message.expect("consume");
+                next = message.offset() + 1;
+                records.push(Record {
+                    partition,
+                    offset: message.offset(),
+                    key: message.key().map(<[u8]>::to_vec),
+                    payload: message.payload().unwrap_or_default().to_vec(),
+                });
+            }
+        }
+    }
+    records
+}
+
+/// Creates the topics with setup-topics (3 partitions).
+pub fn create_topics(topics: &TopicSet) {
+    run_ok(tool("setup-topics", topics).args(["--partitions", "3"]));
+}
+
+/// The acknowledged count of `topic` in a producer's summary table.
+pub fn acknowledged_in_summary(stdout: &str, topic: &str) -> u64 {
+    let row = stdout
+        .lines()
+        .find(|line| line.split_whitespace().next() == Some(topic))
+        .unwrap_or_else(|| panic!("no summary row for {topic} in:\n{stdout}"));
+    let columns: Vec<&str> = row.split_whitespace().collect();
+    columns[2].parse().unwrap_or_else(|_| panic!("bad row {row}"))
 }

@@ -1,0 +1,184 @@
+//! The producers against the real broker.
+
+use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use shopstream_core::{Event, TopicKind, decode, stories};
+
+use crate::util::*;
+
+/// Decodes every record of a topic, checking it is valid for that topic and keyed by user_id.
+fn decode_topic(records: &[Record], kind: TopicKind) -> Vec<Event<'static>> {
+    records
+        .iter()
+        .map(|record| {
+            let event = decode(&record.payload, Some(kind)).unwrap_or_else(|e| {
+                panic!("invalid event in {kind}: {e}: {}", String::from_utf8_lossy(&record.payload))
+            });
+            assert_eq!(record.key.as_deref(), Some(event.user_id.as_bytes()), "key is the user_id");
+            event.into_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn each_producer_writes_exactly_count_valid_events_to_its_own_topic() {
+    let topics = TopicSet::new("single");
+    let _cleanup = Cleanup(topics.clone());
+    create_topics(&topics);
+    let producers = [
+        ("product-producer", TopicKind::ProductEvents, &topics.product_events, 700),
+        ("purchase-producer", TopicKind::Purchases, &topics.purchases, 300),
+        ("user-producer", TopicKind::UserEvents, &topics.user_events, 500),
+    ];
+    for (binary, kind, topic, count) in producers {
+        let output = run_ok(tool(binary, &topics).args(["--count", &count.to_string(), "--rate", "0"]));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(acknowledged_in_summary(&stdout, topic), count, "{stdout}");
+        let events = decode_topic(&read_topic(topic), kind);
+        assert_eq!(events.len() as u64, count, "{binary}");
+    }
+}
+
+#[test]
+fn the_launcher_default_run_writes_40_15_30_consistent_events() {
+    let topics = TopicSet::new("launcher");
+    let _cleanup = Cleanup(topics.clone());
+    create_topics(&topics);
+    // The counts come from the repository's .env (40, 15, 30); only the pause is shortened.
+    let output = run_ok(tool("run-multiple-producers", &topics).args(["--rate", "0"]));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut all = Vec::new();
+    for (kind, topic, expected) in [
+        (TopicKind::ProductEvents, &topics.product_events, 40),
+        (TopicKind::Purchases, &topics.purchases, 15),
+        (TopicKind::UserEvents, &topics.user_events, 30),
+    ] {
+        assert_eq!(acknowledged_in_summary(&stdout, topic), expected, "{stdout}");
+        let events = decode_topic(&read_topic(topic), kind);
+        assert_eq!(events.len() as u64, expected, "{kind}");
+        all.extend(events);
+    }
+    // Across the three topics: purchases follow add_to_carts of the same session and product,
+    // removes take back only what was added, activity sits between login and logout.
+    let stats = stories::check(&all, true).unwrap_or_else(|v| panic!("{v}"));
+    assert!(stats.sessions >= 2, "{stats:?}");
+}
+
+#[test]
+fn a_larger_launcher_run_keeps_every_cross_topic_invariant() {
+    let topics = TopicSet::new("launcher-large");
+    let _cleanup = Cleanup(topics.clone());
+    create_topics(&topics);
+    run_ok(tool("run-multiple-producers", &topics).args([
+        "--product-events", "6000", "--purchases", "1500", "--user-events", "3000", "--rate", "0", "--quiet",
+    ]));
+    let mut all = decode_topic(&read_topic(&topics.product_events), TopicKind::ProductEvents);
+    all.extend(decode_topic(&read_topic(&topics.purchases), TopicKind::Purchases));
+    all.extend(decode_topic(&read_topic(&topics.user_events), TopicKind::UserEvents));
+    assert_eq!(all.len(), 10_500);
+    stories::check(&all, true).unwrap_or_else(|v| panic!("{v}"));
+}
+
+#[test]
+fn the_same_seed_twice_gives_byte_identical_payloads() {
+    let payloads = |topics: &TopicSet| -> BTreeMap<(usize, i32), Vec<Vec<u8>>> {
+        let mut by_partition = BTreeMap::new();
+        for (index, topic) in topics.names().iter().enumerate() {
+            for record in read_topic(topic) {
+                by_partition.entry((index, record.partition)).or_insert_with(Vec::new).push(record.payload);
+            }
+        }
+        by_partition
+    };
+    let run = |name: &str| {
+        let topics = TopicSet::new(name);
+        create_topics(&topics);
+        run_ok(tool("run-multiple-producers", &topics).args([
+            "--seed", "42", "--rate", "0", "--product-events", "400", "--purchases", "100", "--user-events", "200",
+        ]));
+        let result = payloads(&topics);
+        drop(Cleanup(topics));
+        result
+    };
+    let first = run("seed-a");
+    let second = run("seed-b");
+    assert_eq!(first.values().map(Vec::len).sum::<usize>(), 700);
+    assert_eq!(first, second);
+}
+
+#[test]
+fn sigint_stops_an_unlimited_run_and_every_acknowledged_event_is_in_the_topic() {
+    let topics = TopicSet::new("sigint");
+    let _cleanup = Cleanup(topics.clone());
+    create_topics(&topics);
+    let mut child = tool("product-producer", &topics)
+        .args(["--count", "0", "--rate", "0", "--quiet"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let it produce for a while: wait until events are arriving.
+    let started = Instant::now();
+    while message_count(&topics.product_events) < 1000 {
+        assert!(started.elapsed() < Duration::from_secs(30), "no events arrived");
+        assert!(child.try_wait().unwrap().is_none(), "the producer ended by itself");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let interrupted = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(interrupted.elapsed() < Duration::from_secs(15), "still running after SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(exit.success(), "{exit}: {stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let acknowledged = acknowledged_in_summary(&stdout, &topics.product_events);
+    assert!(acknowledged >= 1000, "{stdout}");
+    assert_eq!(message_count(&topics.product_events), acknowledged as i64);
+}
+
+#[test]
+fn a_missing_topic_or_a_down_broker_is_one_clear_line() {
+    let topics = TopicSet::new("missing");
+    let output = tool("purchase-producer", &topics).args(["--count", "5"]).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        format!("error: topic {} does not exist on {} (run setup-topics to create it)", topics.purchases, bootstrap())
+    );
+
+    let started = Instant::now();
+    let output = tool("run-multiple-producers", &topics)
+        .args(["-b", "127.0.0.1:1", "--timeout", "2s"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("error: cannot reach Kafka at 127.0.0.1:1 within 2s"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(8));
+}
+
+#[test]
+fn json_output_is_the_events_sent() {
+    let topics = TopicSet::new("jsonout");
+    let _cleanup = Cleanup(topics.clone());
+    create_topics(&topics);
+    let output = run_ok(tool("user-producer", &topics).args(["--count", "50", "--rate", "0", "--json", "--seed", "9"]));
+    let printed: Vec<&[u8]> = output.stdout.split(|b| *b == b'\n').filter(|l| !l.is_empty()).collect();
+    assert_eq!(printed.len(), 50);
+    let mut stored: Vec<Vec<u8>> = read_topic(&topics.user_events).into_iter().map(|r| r.payload).collect();
+    let mut printed: Vec<Vec<u8>> = printed.into_iter().map(<[u8]>::to_vec).collect();
+    stored.sort();
+    printed.sort();
+    assert_eq!(printed, stored);
+}
