@@ -37,6 +37,10 @@ struct Cli {
     #[arg(long)]
     list: bool,
 
+    /// Only delete the topics (and every event in them)
+    #[arg(long, conflicts_with_all = ["list", "recreate"])]
+    delete: bool,
+
     /// Print the result as one JSON object
     #[arg(long)]
     json: bool,

@@ -14,9 +14,16 @@ fn decode_topic(records: &[Record], kind: TopicKind) -> Vec<Event<'static>> {
         .iter()
         .map(|record| {
             let event = decode(&record.payload, Some(kind)).unwrap_or_else(|e| {
-                panic!("invalid event in {kind}: {e}: {}", String::from_utf8_lossy(&record.payload))
+                panic!(
+                    "invalid event in {kind}: {e}: {}",
+                    String::from_utf8_lossy(&record.payload)
+                )
             });
-            assert_eq!(record.key.as_deref(), Some(event.user_id.as_bytes()), "key is the user_id");
+            assert_eq!(
+                record.key.as_deref(),
+                Some(event.user_id.as_bytes()),
+                "key is the user_id"
+            );
             event.into_owned()
         })
         .collect()
@@ -28,12 +35,28 @@ fn each_producer_writes_exactly_count_valid_events_to_its_own_topic() {
     let _cleanup = Cleanup(topics.clone());
     create_topics(&topics);
     let producers = [
-        ("product-producer", TopicKind::ProductEvents, &topics.product_events, 700),
-        ("purchase-producer", TopicKind::Purchases, &topics.purchases, 300),
-        ("user-producer", TopicKind::UserEvents, &topics.user_events, 500),
+        (
+            "product-producer",
+            TopicKind::ProductEvents,
+            &topics.product_events,
+            700,
+        ),
+        (
+            "purchase-producer",
+            TopicKind::Purchases,
+            &topics.purchases,
+            300,
+        ),
+        (
+            "user-producer",
+            TopicKind::UserEvents,
+            &topics.user_events,
+            500,
+        ),
     ];
     for (binary, kind, topic, count) in producers {
-        let output = run_ok(tool(binary, &topics).args(["--count", &count.to_string(), "--rate", "0"]));
+        let output =
+            run_ok(tool(binary, &topics).args(["--count", &count.to_string(), "--rate", "0"]));
         let stdout = String::from_utf8_lossy(&output.stdout);
         assert_eq!(acknowledged_in_summary(&stdout, topic), count, "{stdout}");
         let events = decode_topic(&read_topic(topic), kind);
@@ -55,7 +78,11 @@ fn the_launcher_default_run_writes_40_15_30_consistent_events() {
         (TopicKind::Purchases, &topics.purchases, 15),
         (TopicKind::UserEvents, &topics.user_events, 30),
     ] {
-        assert_eq!(acknowledged_in_summary(&stdout, topic), expected, "{stdout}");
+        assert_eq!(
+            acknowledged_in_summary(&stdout, topic),
+            expected,
+            "{stdout}"
+        );
         let events = decode_topic(&read_topic(topic), kind);
         assert_eq!(events.len() as u64, expected, "{kind}");
         all.extend(events);
@@ -72,11 +99,28 @@ fn a_larger_launcher_run_keeps_every_cross_topic_invariant() {
     let _cleanup = Cleanup(topics.clone());
     create_topics(&topics);
     run_ok(tool("run-multiple-producers", &topics).args([
-        "--product-events", "6000", "--purchases", "1500", "--user-events", "3000", "--rate", "0", "--quiet",
+        "--product-events",
+        "6000",
+        "--purchases",
+        "1500",
+        "--user-events",
+        "3000",
+        "--rate",
+        "0",
+        "--quiet",
     ]));
-    let mut all = decode_topic(&read_topic(&topics.product_events), TopicKind::ProductEvents);
-    all.extend(decode_topic(&read_topic(&topics.purchases), TopicKind::Purchases));
-    all.extend(decode_topic(&read_topic(&topics.user_events), TopicKind::UserEvents));
+    let mut all = decode_topic(
+        &read_topic(&topics.product_events),
+        TopicKind::ProductEvents,
+    );
+    all.extend(decode_topic(
+        &read_topic(&topics.purchases),
+        TopicKind::Purchases,
+    ));
+    all.extend(decode_topic(
+        &read_topic(&topics.user_events),
+        TopicKind::UserEvents,
+    ));
     assert_eq!(all.len(), 10_500);
     stories::check(&all, true).unwrap_or_else(|v| panic!("{v}"));
 }
@@ -87,7 +131,10 @@ fn the_same_seed_twice_gives_byte_identical_payloads() {
         let mut by_partition = BTreeMap::new();
         for (index, topic) in topics.names().iter().enumerate() {
             for record in read_topic(topic) {
-                by_partition.entry((index, record.partition)).or_insert_with(Vec::new).push(record.payload);
+                by_partition
+                    .entry((index, record.partition))
+                    .or_insert_with(Vec::new)
+                    .push(record.payload);
             }
         }
         by_partition
@@ -96,7 +143,16 @@ fn the_same_seed_twice_gives_byte_identical_payloads() {
         let topics = TopicSet::new(name);
         create_topics(&topics);
         run_ok(tool("run-multiple-producers", &topics).args([
-            "--seed", "42", "--rate", "0", "--product-events", "400", "--purchases", "100", "--user-events", "200",
+            "--seed",
+            "42",
+            "--rate",
+            "0",
+            "--product-events",
+            "400",
+            "--purchases",
+            "100",
+            "--user-events",
+            "200",
         ]));
         let result = payloads(&topics);
         drop(Cleanup(topics));
@@ -122,24 +178,40 @@ fn sigint_stops_an_unlimited_run_and_every_acknowledged_event_is_in_the_topic() 
     // Let it produce for a while: wait until events are arriving.
     let started = Instant::now();
     while message_count(&topics.product_events) < 1000 {
-        assert!(started.elapsed() < Duration::from_secs(30), "no events arrived");
-        assert!(child.try_wait().unwrap().is_none(), "the producer ended by itself");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no events arrived"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the producer ended by itself"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     std::thread::sleep(Duration::from_millis(500));
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let interrupted = Instant::now();
     let exit = loop {
         if let Some(exit) = child.try_wait().unwrap() {
             break exit;
         }
-        assert!(interrupted.elapsed() < Duration::from_secs(15), "still running after SIGINT");
+        assert!(
+            interrupted.elapsed() < Duration::from_secs(15),
+            "still running after SIGINT"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     let output = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(exit.success(), "{exit}: {stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        exit.success(),
+        "{exit}: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let acknowledged = acknowledged_in_summary(&stdout, &topics.product_events);
     assert!(acknowledged >= 1000, "{stdout}");
     assert_eq!(message_count(&topics.product_events), acknowledged as i64);
@@ -148,12 +220,19 @@ fn sigint_stops_an_unlimited_run_and_every_acknowledged_event_is_in_the_topic() 
 #[test]
 fn a_missing_topic_or_a_down_broker_is_one_clear_line() {
     let topics = TopicSet::new("missing");
-    let output = tool("purchase-producer", &topics).args(["--count", "5"]).output().unwrap();
+    let output = tool("purchase-producer", &topics)
+        .args(["--count", "5"])
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(
         stderr.trim_end(),
-        format!("error: topic {} does not exist on {} (run setup-topics to create it)", topics.purchases, bootstrap())
+        format!(
+            "error: topic {} does not exist on {} (run setup-topics to create it)",
+            topics.purchases,
+            bootstrap()
+        )
     );
 
     let started = Instant::now();
@@ -163,7 +242,10 @@ fn a_missing_topic_or_a_down_broker_is_one_clear_line() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.starts_with("error: cannot reach Kafka at 127.0.0.1:1 within 2s"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot reach Kafka at 127.0.0.1:1 within 2s"),
+        "{stderr}"
+    );
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(started.elapsed() < Duration::from_secs(8));
 }
@@ -173,10 +255,20 @@ fn json_output_is_the_events_sent() {
     let topics = TopicSet::new("jsonout");
     let _cleanup = Cleanup(topics.clone());
     create_topics(&topics);
-    let output = run_ok(tool("user-producer", &topics).args(["--count", "50", "--rate", "0", "--json", "--seed", "9"]));
-    let printed: Vec<&[u8]> = output.stdout.split(|b| *b == b'\n').filter(|l| !l.is_empty()).collect();
+    let output = run_ok(
+        tool("user-producer", &topics)
+            .args(["--count", "50", "--rate", "0", "--json", "--seed", "9"]),
+    );
+    let printed: Vec<&[u8]> = output
+        .stdout
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
     assert_eq!(printed.len(), 50);
-    let mut stored: Vec<Vec<u8>> = read_topic(&topics.user_events).into_iter().map(|r| r.payload).collect();
+    let mut stored: Vec<Vec<u8>> = read_topic(&topics.user_events)
+        .into_iter()
+        .map(|r| r.payload)
+        .collect();
     let mut printed: Vec<Vec<u8>> = printed.into_iter().map(<[u8]>::to_vec).collect();
     stored.sort();
     printed.sort();

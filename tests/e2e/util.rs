@@ -231,7 +231,10 @@ pub fn read_topic(topic: &str) -> Vec<Record> {
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         let mut next = low;
         while next < high {
-            assert!(std::time::Instant::now() < deadline, "timed out reading {topic}/{partition}");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out reading {topic}/{partition}"
+            );
             if let Some(message) = consumer.poll(Duration::from_millis(200)) {
                 let message = message.expect("consume");
                 next = message.offset() + 1;
@@ -259,5 +262,7 @@ pub fn acknowledged_in_summary(stdout: &str, topic: &str) -> u64 {
         .find(|line| line.split_whitespace().next() == Some(topic))
         .unwrap_or_else(|| panic!("no summary row for {topic} in:\n{stdout}"));
     let columns: Vec<&str> = row.split_whitespace().collect();
-    columns[2].parse().unwrap_or_else(|_| panic!("bad row {row}"))
+    columns[2]
+        .parse()
+        .unwrap_or_else(|_| panic!("bad row {row}"))
 }

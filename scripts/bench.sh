@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Benchmarks against the local Apache Kafka, side by side with Kafka's own perf tools, in one run:
+#   scripts/bench.sh producer [COUNT]   product-producer --count COUNT --rate 0 vs ProducerPerformance
+#                                       (same record size, acks=all, idempotence on), default 1,000,000
+# It starts a local broker if none answers at $KAFKA_BOOTSTRAP_SERVERS (default 127.0.0.1:9092) and
+# leaves it running; each run uses fresh topics (bench-*) and deletes them at the end.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+what=${1:-producer}
+count=${2:-1000000}
+export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}
+port=${KAFKA_BOOTSTRAP_SERVERS##*:}
+
+scripts/prerequisites.sh
+cargo build --release --bins --quiet
+bin=target/release
+if ! "$bin/setup-topics" --list --timeout 3s >/dev/null 2>&1; then
+  KAFKA_LOCAL_PORT=$port scripts/kafka-local.sh start
+fi
+
+run_id=bench-$(date +%s)
+export TOPIC_PRODUCT_EVENTS=$run_id-product-events TOPIC_PURCHASES=$run_id-purchases TOPIC_USER_EVENTS=$run_id-user-events
+cleanup() { "$bin/setup-topics" --delete >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+"$bin/setup-topics" --partitions 3 >/dev/null
+
+cpu() { lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1; }
+echo "machine: $(nproc) cores, $(cpu); Kafka $(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' scripts/kafka/pom.xml) at $KAFKA_BOOTSTRAP_SERVERS"
+
+case "$what" in
+  producer)
+    # The record size Kafka's tool uses: the mean size of our product events.
+    size=$("$bin/product-producer" --count 20000 --rate 0 --seed 1 --json --bootstrap-servers "$KAFKA_BOOTSTRAP_SERVERS" 2>/dev/null |
+      awk '{ bytes += length($0) } END { printf "%d", bytes / NR }')
+    "$bin/setup-topics" --recreate --partitions 3 >/dev/null
+    echo "== product-producer --count $count --rate 0 (records of ~$size bytes, acks=all, idempotent)"
+    start=$(date +%s.%N)
+    "$bin/product-producer" --count "$count" --rate 0 --quiet
+    end=$(date +%s.%N)
+    ours=$(echo "$count / ($end - $start)" | bc -l)
+    printf 'product-producer: %.0f events/s (wall clock, including start-up and final flush)\n' "$ours"
+
+    perf_topic=$run_id-perf
+    scripts/kafka-local.sh run-class org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" \
+      --create --topic "$perf_topic" --partitions 3 --replication-factor 1 >/dev/null
+    echo "== Kafka ProducerPerformance --num-records $count --record-size $size --throughput -1 acks=all"
+    scripts/kafka-local.sh run-class org.apache.kafka.tools.ProducerPerformance --topic "$perf_topic" \
+      --num-records "$count" --record-size "$size" --throughput -1 \
+      --producer-props bootstrap.servers="$KAFKA_BOOTSTRAP_SERVERS" acks=all enable.idempotence=true linger.ms=5 | tail -n 1
+    scripts/kafka-local.sh run-class org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" \
+      --delete --topic "$perf_topic" >/dev/null 2>&1 || true
+    ;;
+  *)
+    echo "usage: scripts/bench.sh producer [COUNT]" >&2
+    exit 2
+    ;;
+esac
