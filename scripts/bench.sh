@@ -15,7 +15,7 @@ port=${KAFKA_BOOTSTRAP_SERVERS##*:}
 scripts/prerequisites.sh
 cargo build --release --bins --quiet
 bin=target/release
-if ! "$bin/setup-topics" --list --timeout 3s >/dev/null 2>&1; then
+if ! "$bin/setup-topics" --list --connect-timeout 3s >/dev/null 2>&1; then
   KAFKA_LOCAL_PORT=$port scripts/kafka-local.sh start
 fi
 

@@ -13,7 +13,7 @@ bin=target/release
 
 servers=${KAFKA_BOOTSTRAP_SERVERS:-$(sed -n 's/^KAFKA_BOOTSTRAP_SERVERS=//p' .env 2>/dev/null | tail -n 1)}
 servers=${servers:-localhost:9092}
-if ! "$bin/setup-topics" --list --timeout 3s >/dev/null 2>&1; then
+if ! "$bin/setup-topics" --list --connect-timeout 3s >/dev/null 2>&1; then
   case "$servers" in
     localhost:* | 127.0.0.1:*)
       echo "== no Kafka answers at $servers: starting a local one (scripts/kafka-local.sh)"

@@ -52,7 +52,12 @@ pub fn summary(event: &Event<'_>) -> String {
             query,
             results_count,
         } => {
-            format!("{user} searched \"{query}\" ({results_count} results)")
+            let noun = if *results_count == 1 {
+                "result"
+            } else {
+                "results"
+            };
+            format!("{user} searched \"{query}\" ({results_count} {noun})")
         }
         Details::ProfileUpdate { fields_updated } => {
             format!("{user} updated {}", fields_updated.join(", "))

@@ -1,8 +1,10 @@
 //! What the ShopStream binaries share: common flags, start-up (logging, colour, settings) and the
 //! `main` -> `try_main` wrapper that turns an error into one line and a non-zero exit.
 
+pub mod consume;
 pub mod describe;
 pub mod produce;
+pub mod report;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -26,7 +28,7 @@ pub struct KafkaArgs {
 
     /// Give up on an unreachable broker after this long (e.g. 10s, 500ms, 1m)
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
-    pub timeout: Duration,
+    pub connect_timeout: Duration,
 }
 
 impl KafkaArgs {

@@ -348,7 +348,7 @@ pub fn single_producer_main(
         });
         run(
             &settings,
-            cli.kafka.timeout,
+            cli.kafka.connect_timeout,
             &cli.pace,
             Job {
                 tool,

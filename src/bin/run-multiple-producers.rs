@@ -57,7 +57,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
     };
     produce::run(
         &settings,
-        cli.kafka.timeout,
+        cli.kafka.connect_timeout,
         &cli.pace,
         Job {
             tool: "run-multiple-producers",

@@ -64,7 +64,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
         settings.replication_factor = replication_factor;
     }
     let names: Vec<&str> = settings.topics.iter().map(|(_, name)| name).collect();
-    let admin = TopicAdmin::connect(&settings, cli.kafka.timeout)?;
+    let admin = TopicAdmin::connect(&settings, cli.kafka.connect_timeout)?;
 
     if cli.list {
         let existing = admin.describe(&names)?;

@@ -7,5 +7,6 @@
 mod util;
 
 mod compose;
+mod consumers;
 mod producers;
 mod setup_topics;

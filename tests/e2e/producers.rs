@@ -237,7 +237,7 @@ fn a_missing_topic_or_a_down_broker_is_one_clear_line() {
 
     let started = Instant::now();
     let output = tool("run-multiple-producers", &topics)
-        .args(["-b", "127.0.0.1:1", "--timeout", "2s"])
+        .args(["-b", "127.0.0.1:1", "--connect-timeout", "2s"])
         .output()
         .unwrap();
     assert!(!output.status.success());

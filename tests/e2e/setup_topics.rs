@@ -139,7 +139,12 @@ fn unreachable_broker_fails_fast_with_one_clear_line() {
     let topics = TopicSet::new("unreachable");
     let started = Instant::now();
     let output = tool("setup-topics", &topics)
-        .args(["--bootstrap-servers", "127.0.0.1:1", "--timeout", "2s"])
+        .args([
+            "--bootstrap-servers",
+            "127.0.0.1:1",
+            "--connect-timeout",
+            "2s",
+        ])
         .output()
         .unwrap();
     let elapsed = started.elapsed();

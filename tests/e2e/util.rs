@@ -85,6 +85,8 @@ pub fn binary(name: &str) -> PathBuf {
         "purchase-producer" => env!("CARGO_BIN_EXE_purchase-producer"),
         "user-producer" => env!("CARGO_BIN_EXE_user-producer"),
         "run-multiple-producers" => env!("CARGO_BIN_EXE_run-multiple-producers"),
+        "consumer" => env!("CARGO_BIN_EXE_consumer"),
+        "metrics-consumer" => env!("CARGO_BIN_EXE_metrics-consumer"),
         other => panic!("unknown binary {other}"),
     };
     PathBuf::from(path)
@@ -265,4 +267,30 @@ pub fn acknowledged_in_summary(stdout: &str, topic: &str) -> u64 {
     columns[2]
         .parse()
         .unwrap_or_else(|_| panic!("bad row {row}"))
+}
+
+/// Writes raw messages (key, value) to a topic, as a misbehaving producer might.
+pub fn write_raw(topic: &str, messages: &[(&str, Option<&[u8]>)]) {
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .expect("producer");
+    for (key, value) in messages {
+        let mut record: BaseRecord<'_, str, [u8]> = BaseRecord::to(topic).key(*key);
+        if let Some(value) = value {
+            record = record.payload(*value);
+        }
+        producer.send(record).map_err(|(e, _)| e).expect("send");
+    }
+    producer.flush(Duration::from_secs(10)).expect("flush");
+}
+
+/// The JSON lines a tool printed.
+pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
 }

@@ -209,6 +209,16 @@ pub fn probe_cluster(settings: &Settings, timeout: Duration) -> Result<Metadata,
     }
 }
 
+/// The first of `names` that the cluster's metadata does not list (or lists with an error).
+pub fn missing_topic<'n>(metadata: &Metadata, names: &[&'n str]) -> Option<&'n str> {
+    names.iter().copied().find(|name| {
+        !metadata
+            .topics()
+            .iter()
+            .any(|t| t.name() == *name && t.error().is_none())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

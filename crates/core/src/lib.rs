@@ -8,8 +8,10 @@
 pub mod admin;
 pub mod catalog;
 pub mod config;
+pub mod consumer;
 pub mod event;
 pub mod kafka;
+pub mod metrics;
 pub mod money;
 pub mod producer;
 pub mod simulator;

@@ -14,7 +14,7 @@ use rdkafka::types::RDKafkaErrorCode;
 
 use crate::config::Settings;
 use crate::event::Event;
-use crate::kafka::{ConnectError, ShopContext, client_config, probe_cluster};
+use crate::kafka::{ConnectError, ShopContext, client_config, missing_topic, probe_cluster};
 use crate::vocab::TopicKind;
 
 /// How many delivery failures are kept, with their keys, for the report.
@@ -131,18 +131,15 @@ impl EventProducer {
         client_id: &str,
     ) -> Result<EventProducer, ProducerError> {
         let metadata = probe_cluster(settings, timeout)?;
-        for &kind in targets {
-            let name = settings.topics.name(kind);
-            let exists = metadata
-                .topics()
-                .iter()
-                .any(|t| t.name() == name && t.error().is_none());
-            if !exists {
-                return Err(ProducerError::TopicMissing {
-                    topic: name.to_string(),
-                    servers: settings.bootstrap_servers.clone(),
-                });
-            }
+        let names: Vec<&str> = targets
+            .iter()
+            .map(|&kind| settings.topics.name(kind))
+            .collect();
+        if let Some(topic) = missing_topic(&metadata, &names) {
+            return Err(ProducerError::TopicMissing {
+                topic: topic.to_string(),
+                servers: settings.bootstrap_servers.clone(),
+            });
         }
         let mut config = client_config(settings, client_id);
         // Ours first; KAFKA_* settings in client_config's pass-through win where they overlap.

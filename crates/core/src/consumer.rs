@@ -1,0 +1,239 @@
+//! The event consumer: subscribes to ShopStream topics in a group, with offsets stored only after
+//! the caller has processed a message (at least once), and consumer lag per partition.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rdkafka::client::ClientContext;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
+use rdkafka::error::KafkaError;
+use rdkafka::message::BorrowedMessage;
+use rdkafka::statistics::Statistics;
+use rdkafka::topic_partition_list::Offset;
+use serde::Serialize;
+
+use crate::config::{Settings, TopicNames};
+use crate::kafka::{ConnectError, ShopContext, client_config, missing_topic, probe_cluster};
+use crate::vocab::TopicKind;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConsumerError {
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error("topic {topic} does not exist on {servers} (run setup-topics to create it)")]
+    TopicMissing { topic: String, servers: String },
+    #[error("cannot create the Kafka consumer: {0}")]
+    Create(#[source] KafkaError),
+    #[error("cannot subscribe to {topics}: {source}")]
+    Subscribe { topics: String, source: KafkaError },
+    #[error("cannot commit offsets: {0}")]
+    Commit(#[source] KafkaError),
+    #[error("cannot read offsets or watermarks: {0}")]
+    Offsets(#[source] KafkaError),
+}
+
+/// How far a consumer is behind on one partition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartitionLag {
+    pub topic: String,
+    pub partition: i32,
+    pub lag: i64,
+}
+
+/// Client context of the consumer: connection problems and the lag librdkafka's statistics report.
+#[derive(Default)]
+pub struct LagContext {
+    shop: ShopContext,
+    lag: Mutex<BTreeMap<(String, i32), i64>>,
+}
+
+impl ClientContext for LagContext {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, message: &str) {
+        self.shop.log(level, fac, message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.shop.error(error, reason);
+    }
+
+    fn stats(&self, statistics: Statistics) {
+        let Ok(mut lag) = self.lag.lock() else { return };
+        for (topic, stats) in statistics.topics {
+            for (partition, p) in stats.partitions {
+                // -1 is librdkafka's internal unassigned partition; -1 lag means "not known yet".
+                if partition >= 0 && p.consumer_lag >= 0 {
+                    lag.insert((topic.clone(), partition), p.consumer_lag);
+                }
+            }
+        }
+    }
+}
+
+impl ConsumerContext for LagContext {}
+
+/// What to consume.
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub topics: Vec<TopicKind>,
+    pub group: String,
+    /// A group without committed offsets starts at the earliest offset (else at the latest).
+    pub from_beginning: bool,
+}
+
+pub struct EventConsumer {
+    consumer: BaseConsumer<LagContext>,
+    names: TopicNames,
+    servers: String,
+}
+
+impl EventConsumer {
+    /// Connects (failing within `timeout`), checks that the topics exist and subscribes.
+    pub fn connect(
+        settings: &Settings,
+        timeout: Duration,
+        subscription: &Subscription,
+        client_id: &str,
+    ) -> Result<EventConsumer, ConsumerError> {
+        let metadata = probe_cluster(settings, timeout)?;
+        let names: Vec<&str> = subscription
+            .topics
+            .iter()
+            .map(|&kind| settings.topics.name(kind))
+            .collect();
+        if let Some(topic) = missing_topic(&metadata, &names) {
+            return Err(ConsumerError::TopicMissing {
+                topic: topic.to_string(),
+                servers: settings.bootstrap_servers.clone(),
+            });
+        }
+        let mut config = client_config(settings, client_id);
+        for (key, value) in [
+            ("group.id", subscription.group.as_str()),
+            ("enable.auto.commit", "true"),
+            // Offsets are stored by `processed`, after the caller has handled the message.
+            ("enable.auto.offset.store", "false"),
+            (
+                "auto.offset.reset",
+                if subscription.from_beginning {
+                    "earliest"
+                } else {
+                    "latest"
+                },
+            ),
+            ("statistics.interval.ms", "1000"),
+            ("enable.partition.eof", "false"),
+        ] {
+            if !settings.kafka_properties.contains_key(key) {
+                config.set(key, value);
+            }
+        }
+        let consumer: BaseConsumer<LagContext> = config
+            .create_with_context(LagContext::default())
+            .map_err(ConsumerError::Create)?;
+        consumer
+            .subscribe(&names)
+            .map_err(|source| ConsumerError::Subscribe {
+                topics: names.join(", "),
+                source,
+            })?;
+        Ok(EventConsumer {
+            consumer,
+            names: settings.topics.clone(),
+            servers: settings.bootstrap_servers.clone(),
+        })
+    }
+
+    /// The next message, if one arrives within `timeout`.
+    pub fn poll(&self, timeout: Duration) -> Option<Result<BorrowedMessage<'_>, KafkaError>> {
+        self.consumer.poll(timeout)
+    }
+
+    /// Which ShopStream topic a message came from.
+    pub fn kind_of(&self, topic: &str) -> Option<TopicKind> {
+        self.names.kind_of(topic)
+    }
+
+    /// Marks a message as processed: its offset is committed (periodically, and at `commit`).
+    pub fn processed(&self, message: &BorrowedMessage<'_>) -> Result<(), ConsumerError> {
+        self.consumer
+            .store_offset_from_message(message)
+            .map_err(ConsumerError::Commit)
+    }
+
+    /// Commits every processed offset now (before exiting).
+    pub fn commit(&self) -> Result<(), ConsumerError> {
+        match self.consumer.commit_consumer_state(CommitMode::Sync) {
+            // Nothing stored since the last commit is not an error.
+            Err(KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset))
+            | Ok(()) => Ok(()),
+            Err(error) => Err(ConsumerError::Commit(error)),
+        }
+    }
+
+    /// The lag per partition from librdkafka's last statistics (at most a second old).
+    pub fn lag(&self) -> Vec<PartitionLag> {
+        let lag = self
+            .consumer
+            .context()
+            .lag
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default();
+        lag.into_iter()
+            .map(|((topic, partition), lag)| PartitionLag {
+                topic,
+                partition,
+                lag,
+            })
+            .collect()
+    }
+
+    /// The lag per assigned partition now: high watermark minus position (asks the broker). A
+    /// partition with nothing fetched in this run counts from the group's committed offset.
+    pub fn exact_lag(&self, timeout: Duration) -> Result<Vec<PartitionLag>, ConsumerError> {
+        let positions = self.consumer.position().map_err(ConsumerError::Offsets)?;
+        let committed = self
+            .consumer
+            .committed(timeout)
+            .map_err(ConsumerError::Offsets)?;
+        let mut lags = Vec::new();
+        for element in positions.elements() {
+            let (topic, partition) = (element.topic(), element.partition());
+            let (low, high) = self
+                .consumer
+                .fetch_watermarks(topic, partition, timeout)
+                .map_err(ConsumerError::Offsets)?;
+            let committed_offset = committed
+                .find_partition(topic, partition)
+                .map(|e| e.offset());
+            let lag = match (element.offset(), committed_offset) {
+                (Offset::Offset(position), _) | (_, Some(Offset::Offset(position))) => {
+                    (high - position).max(0)
+                }
+                // Neither fetched nor committed: all of it is still to read.
+                _ => high - low,
+            };
+            lags.push(PartitionLag {
+                topic: topic.to_string(),
+                partition,
+                lag,
+            });
+        }
+        lags.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+        Ok(lags)
+    }
+
+    pub fn bootstrap_servers(&self) -> &str {
+        &self.servers
+    }
+
+    /// The last connection problem librdkafka reported.
+    pub fn last_problem(&self) -> Option<String> {
+        self.consumer
+            .context()
+            .shop
+            .last_problem()
+            .map(|p| p.reason)
+    }
+}

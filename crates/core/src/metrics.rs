@@ -1,0 +1,210 @@
+//! The metrics engine: a plain struct fed decoded events (and rejections) that computes every
+//! figure of design.md's Metrics section. No Kafka in it; money is exact (cents).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::event::{DecodeError, Details, Event};
+use crate::money::Money;
+use crate::vocab::{CustomerType, EventType, Region};
+
+/// How many products each top list holds.
+pub const TOP: usize = 5;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct ProductTally {
+    name: String,
+    views: u64,
+    add_to_carts: u64,
+    purchases: u64,
+    quantity_purchased: u64,
+}
+
+/// Running totals; [`MetricsEngine::report`] turns them into the figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetricsEngine {
+    events: u64,
+    by_type: [u64; 8],
+    by_region: [u64; 4],
+    by_customer_type: [u64; 3],
+    products: HashMap<String, ProductTally>,
+    revenue: Money,
+    revenue_by_region: [Money; 4],
+    orders: u64,
+    rejected: u64,
+    rejected_by_reason: BTreeMap<&'static str, u64>,
+}
+
+/// One product in a top list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopProduct {
+    pub product_id: String,
+    pub product_name: String,
+    pub count: u64,
+    /// purchase events / view events of this product (only in the top viewed list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view_to_purchase: Option<f64>,
+}
+
+/// Every figure of a report, as `metrics-consumer --json` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub events: u64,
+    pub events_by_type: BTreeMap<&'static str, u64>,
+    pub events_by_region: BTreeMap<&'static str, u64>,
+    pub events_by_customer_type: BTreeMap<&'static str, u64>,
+    pub top_viewed: Vec<TopProduct>,
+    pub top_added_to_cart: Vec<TopProduct>,
+    pub top_purchased: Vec<TopProduct>,
+    /// purchase events / view events (0 when there are no views).
+    pub view_to_purchase: f64,
+    /// purchase events / add_to_cart events (0 when there are none).
+    pub cart_to_purchase: f64,
+    pub revenue: Money,
+    pub revenue_by_region: BTreeMap<&'static str, Money>,
+    pub orders: u64,
+    /// revenue / orders, rounded to the cent (half up).
+    pub average_order_value: Money,
+    pub rejected: u64,
+    pub rejected_by_reason: BTreeMap<&'static str, u64>,
+}
+
+fn ratio(numerator: u64, denominator: u64) -> f64 {
+    if denominator == 0 {
+        return 0.0;
+    }
+    // Four decimals: enough for a report, and the same value whichever side computes it.
+    (numerator as f64 / denominator as f64 * 10_000.0).round() / 10_000.0
+}
+
+impl MetricsEngine {
+    pub fn new() -> MetricsEngine {
+        MetricsEngine::default()
+    }
+
+    /// Counts one valid event.
+    pub fn record(&mut self, event: &Event<'_>) {
+        self.events += 1;
+        self.by_type[event.event_type() as usize] += 1;
+        self.by_region[event.region as usize] += 1;
+        self.by_customer_type[event.customer_type as usize] += 1;
+        let Some(product) = event.details.product() else {
+            return;
+        };
+        let tally = match self.products.get_mut(product.product_id.as_ref()) {
+            Some(tally) => tally,
+            None => self
+                .products
+                .entry(product.product_id.to_string())
+                .or_default(),
+        };
+        if tally.name != product.product_name {
+            tally.name.clear();
+            tally.name.push_str(&product.product_name);
+        }
+        match &event.details {
+            Details::View { .. } => tally.views += 1,
+            Details::AddToCart { .. } => tally.add_to_carts += 1,
+            Details::Purchase {
+                quantity, total, ..
+            } => {
+                tally.purchases += 1;
+                tally.quantity_purchased += u64::from(*quantity);
+                self.orders += 1;
+                self.revenue += *total;
+                self.revenue_by_region[event.region as usize] += *total;
+            }
+            _ => {}
+        }
+    }
+
+    /// Counts one rejected message; no business figure changes.
+    pub fn record_rejected(&mut self, reason: &DecodeError) {
+        self.rejected += 1;
+        *self.rejected_by_reason.entry(reason.kind()).or_default() += 1;
+    }
+
+    /// Valid events plus rejected messages seen so far.
+    pub fn messages(&self) -> u64 {
+        self.events + self.rejected
+    }
+
+    pub fn report(&self) -> Report {
+        let views = self.by_type[EventType::View as usize];
+        let carts = self.by_type[EventType::AddToCart as usize];
+        let purchases = self.by_type[EventType::Purchase as usize];
+        let average_order_value = if self.orders == 0 {
+            Money::ZERO
+        } else {
+            let orders = self.orders as i64;
+            Money::from_cents((self.revenue.cents() + orders / 2) / orders)
+        };
+        Report {
+            events: self.events,
+            events_by_type: named(
+                <EventType as strum::VariantArray>::VARIANTS,
+                &self.by_type,
+                |t| t.as_str(),
+            ),
+            events_by_region: named(
+                <Region as strum::VariantArray>::VARIANTS,
+                &self.by_region,
+                |r| r.as_str(),
+            ),
+            events_by_customer_type: named(
+                <CustomerType as strum::VariantArray>::VARIANTS,
+                &self.by_customer_type,
+                |c| c.as_str(),
+            ),
+            top_viewed: self.top(|t| t.views, true),
+            top_added_to_cart: self.top(|t| t.add_to_carts, false),
+            top_purchased: self.top(|t| t.quantity_purchased, false),
+            view_to_purchase: ratio(purchases, views),
+            cart_to_purchase: ratio(purchases, carts),
+            revenue: self.revenue,
+            revenue_by_region: <Region as strum::VariantArray>::VARIANTS
+                .iter()
+                .map(|r| (r.as_str(), self.revenue_by_region[*r as usize]))
+                .collect(),
+            orders: self.orders,
+            average_order_value,
+            rejected: self.rejected,
+            rejected_by_reason: self.rejected_by_reason.clone(),
+        }
+    }
+
+    /// The top products by `count` (ties: product_id ascending); products with a count of 0 are
+    /// left out.
+    fn top(&self, count: impl Fn(&ProductTally) -> u64, with_conversion: bool) -> Vec<TopProduct> {
+        let mut ranked: Vec<(&String, &ProductTally)> =
+            self.products.iter().filter(|(_, t)| count(t) > 0).collect();
+        ranked.sort_by(|a, b| count(b.1).cmp(&count(a.1)).then_with(|| a.0.cmp(b.0)));
+        ranked
+            .into_iter()
+            .take(TOP)
+            .map(|(id, tally)| TopProduct {
+                product_id: id.clone(),
+                product_name: tally.name.clone(),
+                count: count(tally),
+                view_to_purchase: with_conversion.then(|| ratio(tally.purchases, tally.views)),
+            })
+            .collect()
+    }
+}
+
+fn named<T: Copy>(
+    variants: &[T],
+    counts: &[u64],
+    name: impl Fn(T) -> &'static str,
+) -> BTreeMap<&'static str, u64> {
+    variants
+        .iter()
+        .zip(counts)
+        .map(|(v, c)| (name(*v), *c))
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "metrics_tests.rs"]
+mod tests;

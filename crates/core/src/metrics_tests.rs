@@ -1,0 +1,334 @@
+use std::borrow::Cow;
+
+use super::*;
+use crate::event::ProductInfo;
+use crate::timestamp::Timestamp;
+use crate::vocab::{Device, PaymentMethod};
+
+struct Shopper {
+    id: &'static str,
+    region: Region,
+    customer_type: CustomerType,
+}
+
+const U1: Shopper = Shopper {
+    id: "U1",
+    region: Region::North,
+    customer_type: CustomerType::Regular,
+};
+const U2: Shopper = Shopper {
+    id: "U2",
+    region: Region::South,
+    customer_type: CustomerType::Vip,
+};
+const U3: Shopper = Shopper {
+    id: "U3",
+    region: Region::East,
+    customer_type: CustomerType::Premium,
+};
+
+fn product(id: &'static str) -> ProductInfo<'static> {
+    let (name, cents) = match id {
+        "P001" => ("Alpha", 1000),
+        "P002" => ("Beta", 250),
+        "P003" => ("Gamma", 9999),
+        "P004" => ("Delta", 100),
+        "P005" => ("Epsilon", 100),
+        "P006" => ("Zeta", 100),
+        _ => ("Eta", 100),
+    };
+    ProductInfo {
+        product_id: id.into(),
+        product_name: name.into(),
+        category: "Test".into(),
+        price: Money::from_cents(cents),
+    }
+}
+
+fn event(who: &Shopper, details: Details<'static>) -> Event<'static> {
+    Event {
+        event_id: uuid::Uuid::nil(),
+        timestamp: Timestamp::from_millis(0),
+        user_id: who.id.into(),
+        session_id: format!("S-{}", who.id).into(),
+        region: who.region,
+        customer_type: who.customer_type,
+        details,
+    }
+}
+
+fn view(who: &Shopper, id: &'static str) -> Event<'static> {
+    event(
+        who,
+        Details::View {
+            product: product(id),
+            brand: Cow::Borrowed("B"),
+        },
+    )
+}
+
+fn add(who: &Shopper, id: &'static str, quantity: u32) -> Event<'static> {
+    event(
+        who,
+        Details::AddToCart {
+            product: product(id),
+            brand: Cow::Borrowed("B"),
+            quantity,
+        },
+    )
+}
+
+fn purchase(who: &Shopper, id: &'static str, quantity: u32) -> Event<'static> {
+    let product = product(id);
+    let total = product.price.checked_mul(quantity).unwrap();
+    event(
+        who,
+        Details::Purchase {
+            order_id: "O".into(),
+            product,
+            quantity,
+            total,
+            payment_method: PaymentMethod::CreditCard,
+        },
+    )
+}
+
+fn login(who: &Shopper) -> Event<'static> {
+    event(
+        who,
+        Details::Login {
+            device: Device::Web,
+        },
+    )
+}
+
+/// 21 events and 2 rejections whose every figure is worked out by hand below.
+fn golden_events() -> Vec<Event<'static>> {
+    vec![
+        login(&U1),
+        view(&U1, "P001"),
+        view(&U1, "P001"),
+        view(&U1, "P002"),
+        add(&U1, "P001", 2),
+        purchase(&U1, "P001", 2), // 20.00
+        login(&U2),
+        view(&U2, "P003"),
+        view(&U2, "P002"),
+        add(&U2, "P003", 1),
+        add(&U2, "P002", 3),
+        event(
+            &U2,
+            Details::RemoveFromCart {
+                product: product("P002"),
+                brand: Cow::Borrowed("B"),
+                quantity: 1,
+            },
+        ),
+        purchase(&U2, "P003", 1), // 99.99
+        purchase(&U2, "P002", 2), // 5.00
+        login(&U3),
+        event(
+            &U3,
+            Details::Search {
+                query: "delta".into(),
+                results_count: 1,
+            },
+        ),
+        view(&U3, "P004"),
+        view(&U3, "P005"),
+        view(&U3, "P006"),
+        view(&U3, "P007"),
+        event(&U3, Details::Logout),
+    ]
+}
+
+fn top(list: &[TopProduct]) -> Vec<(&str, u64)> {
+    list.iter()
+        .map(|t| (t.product_id.as_str(), t.count))
+        .collect()
+}
+
+#[test]
+fn golden_report_matches_hand_computed_figures() {
+    let mut engine = MetricsEngine::new();
+    for event in golden_events() {
+        engine.record(&event);
+    }
+    engine.record_rejected(&DecodeError::Empty);
+    engine.record_rejected(&DecodeError::MissingField("total"));
+    let report = engine.report();
+
+    assert_eq!(report.events, 21);
+    assert_eq!(engine.messages(), 23);
+    let by_type: Vec<(&str, u64)> = report
+        .events_by_type
+        .iter()
+        .map(|(k, v)| (*k, *v))
+        .collect();
+    assert_eq!(
+        by_type,
+        [
+            ("add_to_cart", 3),
+            ("login", 3),
+            ("logout", 1),
+            ("profile_update", 0),
+            ("purchase", 3),
+            ("remove_from_cart", 1),
+            ("search", 1),
+            ("view", 9)
+        ]
+    );
+    let by_region: Vec<(&str, u64)> = report
+        .events_by_region
+        .iter()
+        .map(|(k, v)| (*k, *v))
+        .collect();
+    assert_eq!(
+        by_region,
+        [("East", 7), ("North", 6), ("South", 8), ("West", 0)]
+    );
+    let by_customer: Vec<(&str, u64)> = report
+        .events_by_customer_type
+        .iter()
+        .map(|(k, v)| (*k, *v))
+        .collect();
+    assert_eq!(by_customer, [("Premium", 7), ("Regular", 6), ("VIP", 8)]);
+
+    // Views: P001 2, P002 2, then five products with 1: ties go by product_id.
+    assert_eq!(
+        top(&report.top_viewed),
+        [
+            ("P001", 2),
+            ("P002", 2),
+            ("P003", 1),
+            ("P004", 1),
+            ("P005", 1)
+        ]
+    );
+    let conversions: Vec<Option<f64>> = report
+        .top_viewed
+        .iter()
+        .map(|t| t.view_to_purchase)
+        .collect();
+    assert_eq!(
+        conversions,
+        [Some(0.5), Some(0.5), Some(1.0), Some(0.0), Some(0.0)]
+    );
+    assert_eq!(report.top_viewed[0].product_name, "Alpha");
+    assert_eq!(
+        top(&report.top_added_to_cart),
+        [("P001", 1), ("P002", 1), ("P003", 1)]
+    );
+    assert!(
+        report
+            .top_added_to_cart
+            .iter()
+            .all(|t| t.view_to_purchase.is_none())
+    );
+    // By quantity purchased: P001 2, P002 2 (tie: id order), P003 1.
+    assert_eq!(
+        top(&report.top_purchased),
+        [("P001", 2), ("P002", 2), ("P003", 1)]
+    );
+
+    assert_eq!(report.view_to_purchase, 0.3333); // 3 purchases / 9 views
+    assert_eq!(report.cart_to_purchase, 1.0); // 3 purchases / 3 add_to_carts
+    assert_eq!(report.revenue, Money::from_cents(12_499));
+    let revenue: Vec<(&str, i64)> = report
+        .revenue_by_region
+        .iter()
+        .map(|(k, v)| (*k, v.cents()))
+        .collect();
+    assert_eq!(
+        revenue,
+        [
+            ("East", 0),
+            ("North", 2_000),
+            ("South", 10_499),
+            ("West", 0)
+        ]
+    );
+    assert_eq!(report.orders, 3);
+    assert_eq!(report.average_order_value, Money::from_cents(4_166)); // 124.99 / 3 = 41.663
+    assert_eq!(report.rejected, 2);
+    let reasons: Vec<(&str, u64)> = report
+        .rejected_by_reason
+        .iter()
+        .map(|(k, v)| (*k, *v))
+        .collect();
+    assert_eq!(reasons, [("empty", 1), ("missing_field", 1)]);
+}
+
+#[test]
+fn empty_input_gives_zeros_not_errors() {
+    let report = MetricsEngine::new().report();
+    assert_eq!(report.events, 0);
+    assert!(report.events_by_type.values().all(|&n| n == 0));
+    assert_eq!(report.events_by_type.len(), 8);
+    assert_eq!(report.events_by_region.len(), 4);
+    assert_eq!(report.events_by_customer_type.len(), 3);
+    assert!(report.top_viewed.is_empty() && report.top_purchased.is_empty());
+    assert_eq!(
+        (report.view_to_purchase, report.cart_to_purchase),
+        (0.0, 0.0)
+    );
+    assert_eq!(
+        (report.revenue, report.average_order_value),
+        (Money::ZERO, Money::ZERO)
+    );
+    assert_eq!(report.orders, 0);
+}
+
+#[test]
+fn rejections_change_no_business_figure() {
+    let mut clean = MetricsEngine::new();
+    let mut noisy = MetricsEngine::new();
+    for event in golden_events() {
+        clean.record(&event);
+        noisy.record(&event);
+        noisy.record_rejected(&DecodeError::InvalidJson("x".into()));
+    }
+    let (clean, noisy) = (clean.report(), noisy.report());
+    assert_eq!(noisy.rejected, 21);
+    assert_eq!(
+        Report {
+            rejected: 0,
+            rejected_by_reason: BTreeMap::new(),
+            ..noisy
+        },
+        clean
+    );
+}
+
+#[test]
+fn report_json_has_every_figure() {
+    let mut engine = MetricsEngine::new();
+    for event in golden_events() {
+        engine.record(&event);
+    }
+    let json = serde_json::to_value(engine.report()).unwrap();
+    for key in [
+        "events",
+        "events_by_type",
+        "events_by_region",
+        "events_by_customer_type",
+        "top_viewed",
+        "top_added_to_cart",
+        "top_purchased",
+        "view_to_purchase",
+        "cart_to_purchase",
+        "revenue",
+        "revenue_by_region",
+        "orders",
+        "average_order_value",
+        "rejected",
+        "rejected_by_reason",
+    ] {
+        assert!(json.get(key).is_some(), "{key}");
+    }
+    assert_eq!(json["revenue"], serde_json::json!(124.99));
+    assert_eq!(
+        json["top_viewed"][0]["view_to_purchase"],
+        serde_json::json!(0.5)
+    );
+}

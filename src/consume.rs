@@ -1,0 +1,175 @@
+//! The consuming loop both consumers share: poll, decode (a bad message becomes a rejection, never
+//! a crash), hand each message to the tool, then store its offset (at least once).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use rdkafka::message::{BorrowedMessage, Message};
+use shopstream_core::consumer::{EventConsumer, Subscription};
+use shopstream_core::{DecodeError, Event, Settings, TopicKind, decode};
+
+/// Flags both consumers take.
+#[derive(Debug, Clone, Args)]
+pub struct ConsumeArgs {
+    /// Topics to read, comma-separated: product-events, purchases, user-events [default: all three]
+    #[arg(long, value_delimiter = ',', value_parser = parse_topic_kind, value_name = "TOPICS")]
+    pub topics: Vec<TopicKind>,
+
+    /// Consumer group id; a restart in the same group resumes where it stopped
+    #[arg(long, short = 'g')]
+    pub group: Option<String>,
+
+    /// A group with no committed offsets starts at the earliest events (else at the newest)
+    #[arg(long)]
+    pub from_beginning: bool,
+
+    /// Exit after this many messages (valid or rejected)
+    #[arg(long, value_name = "N")]
+    pub max_messages: Option<u64>,
+
+    /// Exit after this long without a message (e.g. 5s)
+    #[arg(long, value_parser = crate::parse_duration, value_name = "DURATION")]
+    pub timeout: Option<Duration>,
+
+    /// Print JSON lines (for jq) instead of human output
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_topic_kind(text: &str) -> Result<TopicKind, String> {
+    text.trim().parse().map_err(|_| {
+        format!("unknown topic {text:?}: expected product-events, purchases or user-events")
+    })
+}
+
+/// One message, decoded or rejected.
+pub struct Incoming<'m> {
+    pub kind: TopicKind,
+    pub message: &'m BorrowedMessage<'m>,
+    pub decoded: Result<Event<'m>, DecodeError>,
+}
+
+impl Incoming<'_> {
+    pub fn topic(&self) -> &str {
+        self.message.topic()
+    }
+
+    pub fn partition(&self) -> i32 {
+        self.message.partition()
+    }
+
+    pub fn offset(&self) -> i64 {
+        self.message.offset()
+    }
+
+    pub fn key(&self) -> Option<String> {
+        self.message
+            .key()
+            .map(|k| String::from_utf8_lossy(k).into_owned())
+    }
+}
+
+/// Why consumption ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    MaxMessages,
+    Idle,
+    Interrupted,
+}
+
+pub struct Session {
+    pub consumer: EventConsumer,
+    pub subscription: Subscription,
+    stop: Arc<AtomicBool>,
+}
+
+impl Session {
+    pub fn connect(
+        settings: &Settings,
+        connect_timeout: Duration,
+        args: &ConsumeArgs,
+        default_group: &str,
+        client_id: &str,
+    ) -> anyhow::Result<Session> {
+        let topics = if args.topics.is_empty() {
+            <TopicKind as strum::VariantArray>::VARIANTS.to_vec()
+        } else {
+            args.topics.clone()
+        };
+        let subscription = Subscription {
+            topics,
+            group: args
+                .group
+                .clone()
+                .unwrap_or_else(|| default_group.to_string()),
+            from_beginning: args.from_beginning,
+        };
+        let consumer = EventConsumer::connect(settings, connect_timeout, &subscription, client_id)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let handler_stop = Arc::clone(&stop);
+        ctrlc::set_handler(move || {
+            if handler_stop.swap(true, Ordering::SeqCst) {
+                std::process::exit(130);
+            }
+        })
+        .context("cannot install the Ctrl-C handler")?;
+        Ok(Session {
+            consumer,
+            subscription,
+            stop,
+        })
+    }
+
+    /// Consumes until --max-messages, --timeout of idleness or Ctrl-C. Each message goes to
+    /// `handle`, and its offset is stored only after `handle` returned; at the end every stored
+    /// offset is committed.
+    pub fn run(
+        &self,
+        args: &ConsumeArgs,
+        mut handle: impl FnMut(Incoming<'_>) -> anyhow::Result<()>,
+        mut idle: impl FnMut() -> anyhow::Result<()>,
+    ) -> anyhow::Result<Ending> {
+        let mut seen: u64 = 0;
+        let mut last_message = Instant::now();
+        let ending = loop {
+            if self.stop.load(Ordering::Relaxed) {
+                break Ending::Interrupted;
+            }
+            if args.max_messages.is_some_and(|max| seen >= max) {
+                break Ending::MaxMessages;
+            }
+            if args.timeout.is_some_and(|t| last_message.elapsed() >= t) {
+                break Ending::Idle;
+            }
+            let Some(result) = self.consumer.poll(Duration::from_millis(100)) else {
+                idle()?;
+                continue;
+            };
+            let message = match result {
+                Ok(message) => message,
+                Err(error) => {
+                    // Transient broker trouble is retried by librdkafka; say it and go on.
+                    tracing::warn!("consumer: {error}");
+                    continue;
+                }
+            };
+            last_message = Instant::now();
+            seen += 1;
+            let Some(kind) = self.consumer.kind_of(message.topic()) else {
+                continue;
+            };
+            let decoded = decode(message.payload().unwrap_or_default(), Some(kind));
+            handle(Incoming {
+                kind,
+                message: &message,
+                decoded,
+            })?;
+            self.consumer.processed(&message)?;
+        };
+        self.consumer.commit()?;
+        Ok(ending)
+    }
+}

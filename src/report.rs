@@ -1,0 +1,158 @@
+//! The metrics report for people: aligned tables with headings (comfy-table).
+
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
+use shopstream_core::consumer::PartitionLag;
+use shopstream_core::metrics::{Report, TopProduct};
+
+fn table(header: Vec<&str>) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header);
+    table
+}
+
+fn right_align(table: &mut Table, columns: &[usize]) {
+    for &index in columns {
+        if let Some(column) = table.column_mut(index) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+fn percent(ratio: f64) -> String {
+    format!("{:.1}%", ratio * 100.0)
+}
+
+/// The whole report as text: overview, segments, top products, revenue, lag.
+pub fn render(title: &str, report: &Report, lag: &[PartitionLag]) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{title}: {} events, {} rejected\n",
+        report.events, report.rejected
+    ));
+
+    let mut overview = table(vec!["business", "value"]);
+    overview.add_row(vec!["revenue".to_string(), report.revenue.to_string()]);
+    overview.add_row(vec!["orders".to_string(), report.orders.to_string()]);
+    overview.add_row(vec![
+        "average order value".to_string(),
+        report.average_order_value.to_string(),
+    ]);
+    overview.add_row(vec![
+        "view → purchase".to_string(),
+        percent(report.view_to_purchase),
+    ]);
+    overview.add_row(vec![
+        "cart → purchase".to_string(),
+        percent(report.cart_to_purchase),
+    ]);
+    for (region, revenue) in &report.revenue_by_region {
+        overview.add_row(vec![format!("revenue {region}"), revenue.to_string()]);
+    }
+    right_align(&mut overview, &[1]);
+    out.push_str(&format!("{overview}\n"));
+
+    // Three segmentations side by side: rows are padded where a list is shorter.
+    let mut segments = table(vec![
+        "event type",
+        "events",
+        "region",
+        "events",
+        "customer type",
+        "events",
+    ]);
+    let columns: [Vec<(&str, u64)>; 3] = [
+        report
+            .events_by_type
+            .iter()
+            .map(|(k, v)| (*k, *v))
+            .collect(),
+        report
+            .events_by_region
+            .iter()
+            .map(|(k, v)| (*k, *v))
+            .collect(),
+        report
+            .events_by_customer_type
+            .iter()
+            .map(|(k, v)| (*k, *v))
+            .collect(),
+    ];
+    let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
+    for row in 0..rows {
+        let mut cells = Vec::with_capacity(6);
+        for column in &columns {
+            match column.get(row) {
+                Some((name, count)) => {
+                    cells.push(Cell::new(name));
+                    cells.push(Cell::new(count));
+                }
+                None => {
+                    cells.push(Cell::new(""));
+                    cells.push(Cell::new(""));
+                }
+            }
+        }
+        segments.add_row(cells);
+    }
+    right_align(&mut segments, &[1, 3, 5]);
+    out.push_str(&format!("{segments}\n"));
+
+    let mut top = table(vec![
+        "#",
+        "most viewed",
+        "views",
+        "→ bought",
+        "most added to cart",
+        "adds",
+        "most purchased",
+        "qty",
+    ]);
+    let name = |list: &[TopProduct], i: usize| {
+        list.get(i)
+            .map(|t| format!("{} {}", t.product_id, t.product_name))
+    };
+    let count = |list: &[TopProduct], i: usize| list.get(i).map(|t| t.count.to_string());
+    for i in 0..shopstream_core::metrics::TOP {
+        let conversion = report
+            .top_viewed
+            .get(i)
+            .and_then(|t| t.view_to_purchase)
+            .map(percent);
+        let row = [
+            Some((i + 1).to_string()),
+            name(&report.top_viewed, i),
+            count(&report.top_viewed, i),
+            conversion,
+            name(&report.top_added_to_cart, i),
+            count(&report.top_added_to_cart, i),
+            name(&report.top_purchased, i),
+            count(&report.top_purchased, i),
+        ];
+        if row[1..].iter().all(Option::is_none) {
+            break;
+        }
+        top.add_row(row.map(Option::unwrap_or_default));
+    }
+    right_align(&mut top, &[0, 2, 3, 5, 7]);
+    out.push_str(&format!("{top}\n"));
+
+    if !report.rejected_by_reason.is_empty() {
+        let reasons: Vec<String> = report
+            .rejected_by_reason
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        out.push_str(&format!("rejected: {}\n", reasons.join(", ")));
+    }
+    if !lag.is_empty() {
+        let parts: Vec<String> = lag
+            .iter()
+            .map(|l| format!("{}[{}] {}", l.topic, l.partition, l.lag))
+            .collect();
+        out.push_str(&format!("consumer lag: {}\n", parts.join("  ")));
+    }
+    out
+}

@@ -1,0 +1,338 @@
+//! consumer and metrics-consumer against the real broker.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use shopstream_core::metrics::MetricsEngine;
+use shopstream_core::{TopicKind, decode};
+
+use crate::util::*;
+
+/// The engine's report over everything now in the three topics (computed here, independently
+/// of the binary under test).
+fn expected_report(topics: &TopicSet) -> Value {
+    let mut engine = MetricsEngine::new();
+    for (kind, topic) in [
+        (TopicKind::ProductEvents, &topics.product_events),
+        (TopicKind::Purchases, &topics.purchases),
+        (TopicKind::UserEvents, &topics.user_events),
+    ] {
+        for record in read_topic(topic) {
+            match decode(&record.payload, Some(kind)) {
+                Ok(event) => engine.record(&event),
+                Err(reason) => engine.record_rejected(&reason),
+            }
+        }
+    }
+    serde_json::to_value(engine.report()).unwrap()
+}
+
+/// The business figures of a metrics-consumer JSON report (without where-it-stands fields).
+fn figures(report: &Value) -> Value {
+    let mut figures = report.clone();
+    let object = figures.as_object_mut().unwrap();
+    for key in ["report", "group", "lag"] {
+        object.remove(key);
+    }
+    figures
+}
+
+fn final_report(output: &std::process::Output) -> Value {
+    let lines = json_lines(output);
+    let last = lines.last().expect("at least the final report").clone();
+    assert_eq!(last["report"], "final", "{last}");
+    last
+}
+
+fn metrics(topics: &TopicSet, group: &str, extra: &[&str]) -> Command {
+    let mut command = tool("metrics-consumer", topics);
+    command.args(["--json", "--group", group]).args(extra);
+    command
+}
+
+#[test]
+fn metrics_consumer_final_report_equals_the_engine_over_the_same_events() {
+    let topics = TopicSet::new("metrics");
+    let _cleanup = Cleanup(topics.clone());
+    create_topics(&topics);
+    run_ok(tool("run-multiple-producers", &topics).args([
+        "--seed",
+        "21",
+        "--rate",
+        "0",
+        "--quiet",
+        "--product-events",
+        "3000",
+        "--purchases",
+        "700",
+        "--user-events",
+        "1500",
+    ]));
+    let group = unique("metrics-group");
+    let output = run_ok(&mut metrics(
+        &topics,
+        &group,
+        &["--from-beginning", "--timeout", "4s", "--every", "1000"],
+    ));
+    let lines = json_lines(&output);
+    // A periodic report every 1000 messages, then the final one.
+    assert_eq!(
+        lines.iter().filter(|l| l["report"] == "periodic").count(),
+        5
+    );
+    let report = final_report(&output);
+    assert_eq!(report["events"], 5200);
+    assert_eq!(figures(&report), expected_report(&topics));
+    assert_eq!(report["group"], group.as_str());
+    let lag = report["lag"].as_array().unwrap();
+    assert_eq!(lag.len(), 9, "three partitions of three topics: {report}");
+    assert!(lag.iter().all(|l| l["lag"] == 0), "{report}");
+}
+
+#[test]
+fn consumer_json_returns_exactly_the_events_written_with_their_places() {
+    let topics = TopicSet::new("consumer");
+    let _cleanup = Cleanup(topics.clone());
+    create_topics(&topics);
+    run_ok(tool("run-multiple-producers", &topics).args(["--rate", "0", "--quiet", "--seed", "4"]));
+    let output = run_ok(tool("consumer", &topics).args([
+        "--json",
+        "--from-beginning",
+        "--max-messages",
+        "85",
+        "--group",
+        &unique("consumer-group"),
+    ]));
+    let mut printed: Vec<(String, i64, i64, Value, Value)> = json_lines(&output)
+        .into_iter()
+        .map(|l| {
+            (
+                l["topic"].as_str().unwrap().to_string(),
+                l["partition"].as_i64().unwrap(),
+                l["offset"].as_i64().unwrap(),
+                l["key"].clone(),
+                l["event"].clone(),
+            )
+        })
+        .collect();
+    let mut stored = Vec::new();
+    for topic in topics.names() {
+        for record in read_topic(topic) {
+            let key = Value::String(String::from_utf8(record.key.unwrap()).unwrap());
+            let event: Value = serde_json::from_slice(&record.payload).unwrap();
+            stored.push((
+                topic.to_string(),
+                i64::from(record.partition),
+                record.offset,
+                key,
+                event,
+            ));
+        }
+    }
+    assert_eq!(stored.len(), 85);
+    printed.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+    stored.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+    assert_eq!(printed, stored);
+}
+
+#[test]
+fn malformed_messages_are_rejected_with_a_reason_and_change_no_figure() {
+    let topics = TopicSet::new("malformed");
+    let _cleanup = Cleanup(topics.clone());
+    create_topics(&topics);
+    run_ok(tool("run-multiple-producers", &topics).args([
+        "--rate",
+        "0",
+        "--quiet",
+        "--seed",
+        "8",
+        "--product-events",
+        "200",
+        "--purchases",
+        "50",
+        "--user-events",
+        "100",
+    ]));
+    let before = expected_report(&topics);
+
+    let wrong_type = br#"{"event_id":"0f8fad5b-d9cb-469f-a165-70867728950e","event_type":"view","timestamp":"2026-01-01T00:00:00.000Z","user_id":"U001","session_id":"S1","region":"North","customer_type":"VIP","product_id":"P001","product_name":"Laptop","category":"Electronics","price":"cheap","brand":"Dell"}"#;
+    let unknown_type = br#"{"event_id":"0f8fad5b-d9cb-469f-a165-70867728950e","event_type":"refund","timestamp":"2026-01-01T00:00:00.000Z","user_id":"U001","session_id":"S1","region":"North","customer_type":"VIP"}"#;
+    let missing_field = br#"{"event_id":"0f8fad5b-d9cb-469f-a165-70867728950e","event_type":"purchase","timestamp":"2026-01-01T00:00:00.000Z","user_id":"U001","session_id":"S1","region":"North","customer_type":"VIP","order_id":"O1","product_id":"P001","product_name":"Laptop","category":"Electronics","price":10.0,"quantity":1,"payment_method":"paypal"}"#;
+    write_raw(
+        &topics.product_events,
+        &[("U001", Some(b"{not json")), ("U001", Some(wrong_type))],
+    );
+    write_raw(
+        &topics.purchases,
+        &[("U001", Some(missing_field)), ("U001", Some(b"\xff\xfe{}"))],
+    );
+    write_raw(
+        &topics.user_events,
+        &[("U001", Some(unknown_type)), ("U001", None)],
+    );
+
+    let output = run_ok(&mut metrics(
+        &topics,
+        &unique("malformed-metrics"),
+        &["--from-beginning", "--timeout", "4s"],
+    ));
+    let report = final_report(&output);
+    assert_eq!(report["rejected"], 6);
+    assert_eq!(
+        report["rejected_by_reason"],
+        serde_json::json!({"empty": 1, "invalid_json": 1, "invalid_utf8": 1, "missing_field": 1, "unknown_event_type": 1, "wrong_type": 1})
+    );
+    // Every business figure is what the valid events alone give.
+    let mut after = figures(&report);
+    after["rejected"] = before["rejected"].clone();
+    after["rejected_by_reason"] = before["rejected_by_reason"].clone();
+    assert_eq!(after, before);
+
+    let output = run_ok(tool("consumer", &topics).args([
+        "--json",
+        "--from-beginning",
+        "--timeout",
+        "4s",
+        "--group",
+        &unique("malformed-consumer"),
+    ]));
+    let lines = json_lines(&output);
+    assert_eq!(
+        lines.len(),
+        356,
+        "the consumer goes on after each rejection"
+    );
+    let rejected: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l.get("rejected").is_some())
+        .collect();
+    assert_eq!(rejected.len(), 6);
+    for line in rejected {
+        assert!(
+            line["partition"].is_i64() && line["offset"].is_i64(),
+            "{line}"
+        );
+        assert!(
+            !line["rejected"]["reason"].as_str().unwrap().is_empty(),
+            "{line}"
+        );
+    }
+    // And in human output: one "rejected" line each, with topic, partition@offset and reason.
+    let human = run_ok(tool("consumer", &topics).args([
+        "--from-beginning",
+        "--timeout",
+        "4s",
+        "--group",
+        &unique("malformed-human"),
+    ]));
+    let text = String::from_utf8_lossy(&human.stdout);
+    let rejected_lines: Vec<&str> = text.lines().filter(|l| l.starts_with("rejected")).collect();
+    assert_eq!(rejected_lines.len(), 6, "{text}");
+    assert!(
+        rejected_lines
+            .iter()
+            .any(|l| l.contains(&topics.purchases) && l.contains("missing field `total`")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_restarted_metrics_consumer_resumes_in_its_group_and_counts_every_event() {
+    let topics = TopicSet::new("restart");
+    let _cleanup = Cleanup(topics.clone());
+    create_topics(&topics);
+    run_ok(tool("run-multiple-producers", &topics).args([
+        "--rate",
+        "0",
+        "--quiet",
+        "--product-events",
+        "12000",
+        "--purchases",
+        "3000",
+        "--user-events",
+        "5000",
+    ]));
+    let total = 20_000;
+    let group = unique("restart-group");
+
+    // First run: stopped by --max-messages.
+    let first = final_report(&run_ok(&mut metrics(
+        &topics,
+        &group,
+        &["--from-beginning", "--max-messages", "5000"],
+    )));
+    assert_eq!(first["events"], 5000);
+
+    // Second run: stopped by SIGINT in the middle.
+    let mut child = metrics(&topics, &group, &["--from-beginning", "--every", "500"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut reader = std::io::BufReader::new(stdout);
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+    assert!(line.contains(r#""periodic""#), "{line}");
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
+    assert!(child.wait().unwrap().success());
+    let second: Value = serde_json::from_str(rest.lines().last().unwrap()).unwrap();
+    assert_eq!(second["report"], "final");
+    let second_events = second["events"].as_u64().unwrap();
+
+    // Third run, the same command as before: the rest. (--from-beginning only applies to
+    // partitions the group has no committed offset for, e.g. those the first runs never reached.)
+    let third = final_report(&run_ok(&mut metrics(
+        &topics,
+        &group,
+        &["--from-beginning", "--timeout", "4s"],
+    )));
+    let third_events = third["events"].as_u64().unwrap();
+
+    let counted = 5000 + second_events + third_events;
+    assert!(
+        counted >= total,
+        "every event at least once: {counted} < {total}"
+    );
+    // Resumed, not restarted: re-reads are bounded by what was processed but not yet committed.
+    assert!(
+        counted <= total + 2_000,
+        "{counted} counted for {total} events"
+    );
+    assert_eq!(
+        third["lag"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["lag"].as_i64().unwrap())
+            .sum::<i64>(),
+        0
+    );
+}
+
+#[test]
+fn a_missing_topic_is_said_at_once() {
+    let topics = TopicSet::new("nosuch");
+    let started = Instant::now();
+    let output = tool("consumer", &topics)
+        .args(["--timeout", "30s"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "error: topic {} does not exist on {} (run setup-topics to create it)",
+            topics.product_events,
+            bootstrap()
+        )
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
