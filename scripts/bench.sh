@@ -2,6 +2,8 @@
 # Benchmarks against the local Apache Kafka, side by side with Kafka's own perf tools, in one run:
 #   scripts/bench.sh producer [COUNT]   product-producer --count COUNT --rate 0 vs ProducerPerformance
 #                                       (same record size, acks=all, idempotence on), default 1,000,000
+#   scripts/bench.sh consumer [COUNT]   metrics-consumer over COUNT product events vs
+#                                       ConsumerPerformance on the same topic, default 1,000,000
 # It starts a local broker if none answers at $KAFKA_BOOTSTRAP_SERVERS (default 127.0.0.1:9092) and
 # leaves it running; each run uses fresh topics (bench-*) and deletes them at the end.
 set -euo pipefail
@@ -51,8 +53,23 @@ case "$what" in
     scripts/kafka-local.sh run-class org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" \
       --delete --topic "$perf_topic" >/dev/null 2>&1 || true
     ;;
+  consumer)
+    echo "== writing $count product events (product-producer --rate 0)"
+    "$bin/product-producer" --count "$count" --rate 0 --quiet --seed 1 | tail -n 2
+    echo "== metrics-consumer --topics product-events --from-beginning --max-messages $count (decodes and aggregates each event)"
+    start=$(date +%s.%N)
+    "$bin/metrics-consumer" --topics product-events --from-beginning --group "$run_id-metrics" \
+      --max-messages "$count" --every "$((count * 10))" --json | tail -n 1 | cut -c 1-100
+    end=$(date +%s.%N)
+    printf 'metrics-consumer: %.0f events/s (wall clock, including start-up and group join)\n' \
+      "$(echo "$count / ($end - $start)" | bc -l)"
+    echo "== Kafka ConsumerPerformance --topic $TOPIC_PRODUCT_EVENTS --messages $count (reads only)"
+    scripts/kafka-local.sh run-class org.apache.kafka.tools.ConsumerPerformance \
+      --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" --topic "$TOPIC_PRODUCT_EVENTS" --messages "$count" \
+      --group "$run_id-perf" --timeout 30000
+    ;;
   *)
-    echo "usage: scripts/bench.sh producer [COUNT]" >&2
+    echo "usage: scripts/bench.sh producer|consumer [COUNT]" >&2
     exit 2
     ;;
 esac

@@ -169,7 +169,9 @@ impl Session {
             })?;
             self.consumer.processed(&message)?;
         };
+        tracing::debug!("stopped consuming ({ending:?}) after {seen} messages; committing offsets");
         self.consumer.commit()?;
+        tracing::debug!("offsets committed");
         Ok(ending)
     }
 }

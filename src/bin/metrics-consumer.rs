@@ -119,7 +119,10 @@ fn try_main() -> anyhow::Result<ExitCode> {
     let lag = session
         .consumer
         .exact_lag(Duration::from_secs(5))
-        .unwrap_or_else(|_| session.consumer.lag());
+        .unwrap_or_else(|error| {
+            tracing::warn!("{error}; showing the lag of the last statistics instead");
+            session.consumer.lag()
+        });
     print("final", &engine.report(), &lag)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -46,6 +46,8 @@ pub struct PartitionLag {
 pub struct LagContext {
     shop: ShopContext,
     lag: Mutex<BTreeMap<(String, i32), i64>>,
+    /// High watermark per partition, from the same statistics.
+    high: Mutex<BTreeMap<(String, i32), i64>>,
 }
 
 impl ClientContext for LagContext {
@@ -58,12 +60,20 @@ impl ClientContext for LagContext {
     }
 
     fn stats(&self, statistics: Statistics) {
-        let Ok(mut lag) = self.lag.lock() else { return };
+        let (Ok(mut lag), Ok(mut high)) = (self.lag.lock(), self.high.lock()) else {
+            return;
+        };
         for (topic, stats) in statistics.topics {
             for (partition, p) in stats.partitions {
-                // -1 is librdkafka's internal unassigned partition; -1 lag means "not known yet".
-                if partition >= 0 && p.consumer_lag >= 0 {
+                // -1 is librdkafka's internal unassigned partition; -1 means "not known yet".
+                if partition < 0 {
+                    continue;
+                }
+                if p.consumer_lag >= 0 {
                     lag.insert((topic.clone(), partition), p.consumer_lag);
+                }
+                if p.hi_offset >= 0 {
+                    high.insert((topic.clone(), partition), p.hi_offset);
                 }
             }
         }
@@ -123,6 +133,12 @@ impl EventConsumer {
             ),
             ("statistics.interval.ms", "1000"),
             ("enable.partition.eof", "false"),
+            // librdkafka waits this long before fetching again once its queue is full (default
+            // 1 s): far too long for a consumer that drains its queue at hundreds of thousands of
+            // events per second.
+            ("fetch.queue.backoff.ms", "10"),
+            // A live view: the broker answers a fetch within 100 ms even with little new data.
+            ("fetch.wait.max.ms", "100"),
         ] {
             if !settings.kafka_properties.contains_key(key) {
                 config.set(key, value);
@@ -189,30 +205,46 @@ impl EventConsumer {
             .collect()
     }
 
-    /// The lag per assigned partition now: high watermark minus position (asks the broker). A
-    /// partition with nothing fetched in this run counts from the group's committed offset.
+    /// The lag per assigned partition now: high watermark minus position. A partition with
+    /// nothing fetched in this run counts from the group's committed offset. The high watermark
+    /// comes from librdkafka's last statistics (fetch responses carry it), or is asked of the
+    /// broker for partitions those do not cover yet.
     pub fn exact_lag(&self, timeout: Duration) -> Result<Vec<PartitionLag>, ConsumerError> {
         let positions = self.consumer.position().map_err(ConsumerError::Offsets)?;
         let committed = self
             .consumer
             .committed(timeout)
             .map_err(ConsumerError::Offsets)?;
+        let known_high = self
+            .consumer
+            .context()
+            .high
+            .lock()
+            .map(|h| h.clone())
+            .unwrap_or_default();
         let mut lags = Vec::new();
         for element in positions.elements() {
             let (topic, partition) = (element.topic(), element.partition());
-            let (low, high) = self
-                .consumer
-                .fetch_watermarks(topic, partition, timeout)
-                .map_err(ConsumerError::Offsets)?;
             let committed_offset = committed
                 .find_partition(topic, partition)
                 .map(|e| e.offset());
-            let lag = match (element.offset(), committed_offset) {
+            let start = match (element.offset(), committed_offset) {
                 (Offset::Offset(position), _) | (_, Some(Offset::Offset(position))) => {
-                    (high - position).max(0)
+                    Some(position)
                 }
-                // Neither fetched nor committed: all of it is still to read.
-                _ => high - low,
+                _ => None,
+            };
+            let high = known_high.get(&(topic.to_string(), partition)).copied();
+            let lag = match (start, high) {
+                (Some(position), Some(high)) => (high - position).max(0),
+                _ => {
+                    let (low, high) = self
+                        .consumer
+                        .fetch_watermarks(topic, partition, timeout)
+                        .map_err(ConsumerError::Offsets)?;
+                    // Neither fetched nor committed: all of it is still to read.
+                    (high - start.unwrap_or(low)).max(0)
+                }
             };
             lags.push(PartitionLag {
                 topic: topic.to_string(),

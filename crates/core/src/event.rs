@@ -315,12 +315,8 @@ pub fn decode(bytes: &[u8], expected_topic: Option<TopicKind>) -> Result<Event<'
     let text = std::str::from_utf8(bytes).map_err(|e| DecodeError::InvalidUtf8 {
         offset: e.valid_up_to(),
     })?;
-    // A derived struct would also accept a JSON array of its fields; an event is an object.
     if text.trim_start().as_bytes().first() != Some(&b'{') {
-        return Err(match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-            Ok(_) => DecodeError::NotAnObject,
-            Err(e) => DecodeError::InvalidJson(e.to_string()),
-        });
+        return Err(explain_rejection(bytes));
     }
     let raw: RawEvent<'_> = serde_json::from_str(text).map_err(|e| json_error(text, e))?;
     let event = raw.validate()?;
@@ -333,6 +329,15 @@ pub fn decode(bytes: &[u8], expected_topic: Option<TopicKind>) -> Result<Event<'
         });
     }
     Ok(event)
+}
+
+/// Why a message that does not start like a JSON object is not an event.
+fn explain_rejection(bytes: &[u8]) -> DecodeError {
+    match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        // A derived struct would also accept a JSON array of its fields; an event is an object.
+        Ok(_) => DecodeError::NotAnObject,
+        Err(e) => DecodeError::InvalidJson(e.to_string()),
+    }
 }
 
 /// Turns a serde error into a reason; on the (cold) error path, parses again to name the field.
@@ -362,53 +367,80 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+/// A string from the message: borrowed when it has no escapes (the common case), owned when
+/// serde_json had to unescape it. serde's own `Cow` impl always copies inside an `Option`.
+#[derive(Debug)]
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(Visitor(std::marker::PhantomData))
+    }
+}
+
 /// Every field any event type may carry, as it arrives; `validate` decides what is required.
 #[derive(Deserialize)]
 struct RawEvent<'a> {
     #[serde(borrow)]
-    event_id: Option<Cow<'a, str>>,
+    event_id: Option<Text<'a>>,
     #[serde(borrow)]
-    event_type: Option<Cow<'a, str>>,
+    event_type: Option<Text<'a>>,
     #[serde(borrow)]
-    timestamp: Option<Cow<'a, str>>,
+    timestamp: Option<Text<'a>>,
     #[serde(borrow)]
-    user_id: Option<Cow<'a, str>>,
+    user_id: Option<Text<'a>>,
     #[serde(borrow)]
-    session_id: Option<Cow<'a, str>>,
+    session_id: Option<Text<'a>>,
     #[serde(borrow)]
-    region: Option<Cow<'a, str>>,
+    region: Option<Text<'a>>,
     #[serde(borrow)]
-    customer_type: Option<Cow<'a, str>>,
+    customer_type: Option<Text<'a>>,
     #[serde(borrow)]
-    product_id: Option<Cow<'a, str>>,
+    product_id: Option<Text<'a>>,
     #[serde(borrow)]
-    product_name: Option<Cow<'a, str>>,
+    product_name: Option<Text<'a>>,
     #[serde(borrow)]
-    category: Option<Cow<'a, str>>,
+    category: Option<Text<'a>>,
     #[serde(borrow)]
-    brand: Option<Cow<'a, str>>,
+    brand: Option<Text<'a>>,
     price: Option<f64>,
     quantity: Option<u32>,
     #[serde(borrow)]
-    order_id: Option<Cow<'a, str>>,
+    order_id: Option<Text<'a>>,
     total: Option<f64>,
     #[serde(borrow)]
-    payment_method: Option<Cow<'a, str>>,
+    payment_method: Option<Text<'a>>,
     #[serde(borrow)]
-    device: Option<Cow<'a, str>>,
+    device: Option<Text<'a>>,
     #[serde(borrow)]
-    query: Option<Cow<'a, str>>,
+    query: Option<Text<'a>>,
     results_count: Option<u32>,
     #[serde(borrow)]
-    fields_updated: Option<Vec<Cow<'a, str>>>,
+    fields_updated: Option<Vec<Text<'a>>>,
 }
 
 fn required<T>(value: Option<T>, field: &'static str) -> Result<T, DecodeError> {
     value.ok_or(DecodeError::MissingField(field))
 }
 
-fn text<'a>(value: Option<Cow<'a, str>>, field: &'static str) -> Result<Cow<'a, str>, DecodeError> {
-    let value = required(value, field)?;
+fn text<'a>(value: Option<Text<'a>>, field: &'static str) -> Result<Cow<'a, str>, DecodeError> {
+    let value = required(value, field)?.0;
     check_text(&value, field)?;
     Ok(value)
 }
@@ -428,10 +460,10 @@ fn check_text(value: &str, field: &'static str) -> Result<(), DecodeError> {
 }
 
 fn word<T: std::str::FromStr>(
-    value: Option<Cow<'_, str>>,
+    value: Option<Text<'_>>,
     field: &'static str,
 ) -> Result<T, DecodeError> {
-    let value = required(value, field)?;
+    let value = required(value, field)?.0;
     value.parse().map_err(|_| DecodeError::InvalidValue {
         field,
         reason: format!(
@@ -461,21 +493,22 @@ fn quantity(value: Option<u32>) -> Result<u32, DecodeError> {
 
 impl<'a> RawEvent<'a> {
     fn validate(self) -> Result<Event<'a>, DecodeError> {
-        let event_type_text = required(self.event_type, "event_type")?;
+        let event_type_text = required(self.event_type, "event_type")?.0;
         let event_type: EventType = event_type_text.parse().map_err(|_| {
             DecodeError::UnknownEventType(event_type_text.chars().take(64).collect())
         })?;
-        let event_id = required(self.event_id, "event_id")?;
+        let event_id = required(self.event_id, "event_id")?.0;
         let event_id = Uuid::try_parse(&event_id).map_err(|_| DecodeError::InvalidValue {
             field: "event_id",
             reason: "is not a UUID".to_string(),
         })?;
-        let timestamp = Timestamp::parse(&required(self.timestamp, "timestamp")?).map_err(|e| {
-            DecodeError::InvalidValue {
-                field: "timestamp",
-                reason: e.to_string(),
-            }
-        })?;
+        let timestamp =
+            Timestamp::parse(&required(self.timestamp, "timestamp")?.0).map_err(|e| {
+                DecodeError::InvalidValue {
+                    field: "timestamp",
+                    reason: e.to_string(),
+                }
+            })?;
         let user_id = text(self.user_id, "user_id")?;
         let session_id = text(self.session_id, "session_id")?;
         let region = word(self.region, "region")?;
@@ -545,7 +578,7 @@ impl<'a> RawEvent<'a> {
             },
             EventType::Logout => Details::Logout,
             EventType::Search => {
-                let query = required(self.query, "query")?;
+                let query = required(self.query, "query")?.0;
                 if query.len() > MAX_TEXT_LEN {
                     check_text(&query, "query")?;
                 }
@@ -555,7 +588,11 @@ impl<'a> RawEvent<'a> {
                 }
             }
             EventType::ProfileUpdate => {
-                let fields_updated = required(self.fields_updated, "fields_updated")?;
+                let fields_updated: Vec<Cow<'a, str>> =
+                    required(self.fields_updated, "fields_updated")?
+                        .into_iter()
+                        .map(|t| t.0)
+                        .collect();
                 for field in &fields_updated {
                     check_text(field, "fields_updated")?;
                 }

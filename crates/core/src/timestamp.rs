@@ -35,6 +35,9 @@ impl Timestamp {
     }
 
     pub fn parse(text: &str) -> Result<Timestamp, TimestampError> {
+        if let Some(timestamp) = Timestamp::parse_canonical(text) {
+            return Ok(timestamp);
+        }
         let parsed = DateTime::parse_from_rfc3339(text)
             .map_err(|e| TimestampError::Syntax(e.to_string()))?;
         let millis = parsed.timestamp_millis();
@@ -42,6 +45,35 @@ impl Timestamp {
             return Err(TimestampError::OutOfRange);
         }
         Ok(Timestamp(millis))
+    }
+
+    /// The fast path for the form ShopStream writes ("2026-11-27T12:43:19.123Z"): it runs once
+    /// per consumed event. Anything else goes to chrono's full RFC 3339 parser.
+    fn parse_canonical(text: &str) -> Option<Timestamp> {
+        let b = text.as_bytes();
+        if b.len() != 24 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+            return None;
+        }
+        if b[16] != b':' || b[19] != b'.' || b[23] != b'Z' {
+            return None;
+        }
+        let number = |range: std::ops::Range<usize>| -> Option<u32> {
+            b[range].iter().try_fold(0u32, |n, &d| {
+                d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+            })
+        };
+        let date =
+            chrono::NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)?;
+        let time = chrono::NaiveTime::from_hms_milli_opt(
+            number(11..13)?,
+            number(14..16)?,
+            number(17..19)?,
+            number(20..23)?,
+        )?;
+        let millis = date.and_time(time).and_utc().timestamp_millis();
+        (0..=MAX_MILLIS)
+            .contains(&millis)
+            .then_some(Timestamp(millis))
     }
 
     /// Writes the 24-byte RFC 3339 form without allocating: this runs once per produced event.
