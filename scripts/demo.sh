@@ -29,27 +29,20 @@ fi
 echo "== creating topics"
 "$bin/setup-topics"
 
-have() { [ -x "$bin/$1" ]; }
-if ! have run-multiple-producers; then
-  echo "== (producers are not built yet in this version: topics are ready)"
-  "$bin/setup-topics" --list
-  exit 0
-fi
-
-# Consumers first, from the end of each topic in fresh groups, so they show this run's events.
+# The live consumer first, in a fresh group from the newest events, so it shows this run's events
+# as they arrive; it stops by itself once the producers are done and it has been idle for 5 s.
 run_id=$(date +%s)
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
-if have consumer; then
-  "$bin/consumer" --group "demo-consumer-$run_id" --timeout 8s &
-  pids+=($!)
-fi
-sleep 2
-echo "== producing: 40 product events, 15 purchases, 30 user events"
-"$bin/run-multiple-producers"
-if have metrics-consumer; then
-  echo "== metrics over everything in the topics"
-  "$bin/metrics-consumer" --group "demo-metrics-$run_id" --from-beginning --timeout 5s --every 1000000
-fi
-wait "${pids[@]}" 2>/dev/null || true
+"$bin/consumer" --group "demo-consumer-$run_id" --timeout 5s &
+consumer_pid=$!
+trap 'kill "$consumer_pid" 2>/dev/null || true' EXIT
+sleep 4 # joining the group takes a moment; events sent before that would not be shown
+
+echo "== producing: 40 product events, 15 purchases, 30 user events (3 concurrent streams, one shared simulator)"
+"$bin/run-multiple-producers" --quiet
+wait "$consumer_pid" || true
+
+echo "== metrics over every event in the topics"
+"$bin/metrics-consumer" --group "demo-metrics-$run_id" --from-beginning --timeout 3s --every 1000000000
+echo
+echo "Next: run the producers again (target/release/run-multiple-producers) while"
+echo "target/release/consumer and target/release/metrics-consumer run in other terminals."
