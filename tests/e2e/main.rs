@@ -6,7 +6,9 @@
 
 mod util;
 
+mod broker_crash;
 mod compose;
 mod consumers;
 mod producers;
+mod sasl;
 mod setup_topics;

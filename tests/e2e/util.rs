@@ -143,17 +143,31 @@ pub fn partitions(topics: &[&str]) -> Vec<Option<usize>> {
 
 /// Number of messages in a topic (sum of high watermarks minus low watermarks).
 pub fn message_count(topic: &str) -> i64 {
-    let consumer = admin_consumer();
+    message_count_at(&bootstrap(), topic)
+}
+
+/// [`message_count`] on another broker.
+pub fn message_count_at(servers: &str, topic: &str) -> i64 {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", servers)
+        .set("group.id", unique("e2e-inspector"))
+        .create()
+        .expect("inspector client");
     let metadata = consumer
         .fetch_metadata(Some(topic), Duration::from_secs(10))
         .expect("metadata");
     let partitions = metadata.topics()[0].partitions().len() as i32;
     (0..partitions)
         .map(|p| {
-            let (low, high) = consumer
-                .fetch_watermarks(topic, p, Duration::from_secs(10))
-                .expect("watermarks");
-            high - low
+            // A new topic's leaders take a moment to be known: retry for a while.
+            let deadline = std::time::Instant::now() + Duration::from_secs(15);
+            loop {
+                match consumer.fetch_watermarks(topic, p, Duration::from_secs(5)) {
+                    Ok((low, high)) => break high - low,
+                    Err(e) if std::time::Instant::now() > deadline => panic!("watermarks: {e}"),
+                    Err(_) => std::thread::sleep(Duration::from_millis(200)),
+                }
+            }
         })
         .sum()
 }
@@ -202,12 +216,17 @@ pub struct Record {
 
 /// Every message now in `topic`, partition by partition in offset order.
 pub fn read_topic(topic: &str) -> Vec<Record> {
+    read_topic_at(&bootstrap(), topic)
+}
+
+/// [`read_topic`] on another broker.
+pub fn read_topic_at(servers: &str, topic: &str) -> Vec<Record> {
     use rdkafka::Offset;
     use rdkafka::message::Message;
     use rdkafka::topic_partition_list::TopicPartitionList;
 
     let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
+        .set("bootstrap.servers", servers)
         .set("group.id", unique("e2e-reader"))
         .set("enable.auto.commit", "false")
         .set("enable.partition.eof", "false")
@@ -293,4 +312,82 @@ pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect()
+}
+
+/// A free TCP port on 127.0.0.1 (bound and released: good enough for a test broker).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A broker of a test's own, started with scripts/kafka-local.sh, for tests that kill it or need a
+/// SASL listener. Stopped (killed) when dropped.
+pub struct LocalBroker {
+    pub port: u16,
+    pub sasl_port: Option<u16>,
+    controller_port: u16,
+    dir: tempfile::TempDir,
+}
+
+pub const SASL_USER: &str = "shopper";
+pub const SASL_PASSWORD: &str = "Sup3r-s3cret-pa55word";
+
+impl LocalBroker {
+    pub fn start(with_sasl: bool) -> LocalBroker {
+        let broker = LocalBroker {
+            port: free_port(),
+            sasl_port: with_sasl.then(free_port),
+            controller_port: free_port(),
+            dir: tempfile::tempdir().unwrap(),
+        };
+        broker.script("start");
+        broker
+    }
+
+    pub fn bootstrap(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn sasl_bootstrap(&self) -> String {
+        format!("127.0.0.1:{}", self.sasl_port.expect("started with SASL"))
+    }
+
+    /// SIGKILL: a crash, no clean shutdown.
+    pub fn kill(&self) {
+        self.script("kill");
+    }
+
+    pub fn restart(&self) {
+        self.script("start");
+    }
+
+    fn script(&self, action: &str) {
+        let mut command = Command::new(repo_root().join("scripts/kafka-local.sh"));
+        command
+            .arg(action)
+            .env("KAFKA_LOCAL_PORT", self.port.to_string())
+            .env(
+                "KAFKA_LOCAL_CONTROLLER_PORT",
+                self.controller_port.to_string(),
+            )
+            .env("KAFKA_LOCAL_DIR", self.dir.path())
+            .env("KAFKA_LOCAL_HEAP", "512m")
+            .env(
+                "KAFKA_LOCAL_SASL_USERS",
+                format!("{SASL_USER}={SASL_PASSWORD}"),
+            );
+        if let Some(port) = self.sasl_port {
+            command.env("KAFKA_LOCAL_SASL_PORT", port.to_string());
+        }
+        run_ok(&mut command);
+    }
+}
+
+impl Drop for LocalBroker {
+    fn drop(&mut self) {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.script("kill")));
+    }
 }

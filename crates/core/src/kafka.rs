@@ -132,6 +132,14 @@ impl rdkafka::producer::ProducerContext for ShopContext {
 
 impl ShopContext {
     fn record(&self, message: &str) {
+        // "[thrd:...]: " says which librdkafka thread logged it: noise in an error for a person.
+        let message = match message
+            .strip_prefix("[thrd:")
+            .and_then(|rest| rest.split_once("]: "))
+        {
+            Some((_, text)) => text,
+            None => message,
+        };
         let authentication = message.contains("SASL authentication error")
             || message.contains("Authentication failed");
         self.record_problem(ClientProblem {

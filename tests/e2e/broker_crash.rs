@@ -1,0 +1,91 @@
+//! The broker is killed (SIGKILL) in the middle of production and started again: the producer
+//! keeps going, every event is acknowledged, and the topic holds each exactly once, in order per key.
+
+use std::collections::{HashMap, HashSet};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use shopstream_core::{TopicKind, decode};
+
+use crate::util::*;
+
+#[test]
+fn a_broker_crash_during_production_loses_and_duplicates_nothing() {
+    let broker = LocalBroker::start(false);
+    let topics = TopicSet::new("crash");
+    let servers = broker.bootstrap();
+    run_ok(tool("setup-topics", &topics).env("KAFKA_BOOTSTRAP_SERVERS", &servers));
+
+    let total = 200_000;
+    let mut producer = tool("product-producer", &topics)
+        .env("KAFKA_BOOTSTRAP_SERVERS", &servers)
+        .args([
+            "--count",
+            &total.to_string(),
+            "--rate",
+            "20000",
+            "--seed",
+            "77",
+            "--quiet",
+        ])
+        .args(["--flush-timeout", "180s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // Crash the broker once a good part of the events is in.
+    let started = Instant::now();
+    while message_count_at(&servers, &topics.product_events) < 40_000 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "production did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    broker.kill();
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        producer.try_wait().unwrap().is_none(),
+        "the producer must keep going, not crash"
+    );
+    broker.restart();
+
+    let output = producer.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{}\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert_eq!(
+        acknowledged_in_summary(&stdout, &topics.product_events),
+        total,
+        "{stdout}"
+    );
+
+    let records = read_topic_at(&servers, &topics.product_events);
+    assert_eq!(
+        records.len() as u64,
+        total,
+        "every acknowledged event is in the topic exactly once"
+    );
+    let mut ids = HashSet::new();
+    let mut last_time_per_key: HashMap<Vec<u8>, i64> = HashMap::new();
+    for record in &records {
+        let event = decode(&record.payload, Some(TopicKind::ProductEvents)).unwrap();
+        assert!(
+            ids.insert(event.event_id),
+            "duplicate event {}",
+            event.event_id
+        );
+        // Seeded timestamps strictly increase in the order events were made: per key, the
+        // partition must hold them in that order.
+        let time = event.timestamp.millis();
+        let key = record.key.clone().unwrap();
+        if let Some(previous) = last_time_per_key.insert(key, time) {
+            assert!(previous < time, "order broken for {}", event.user_id);
+        }
+    }
+}
