@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 use rdkafka::message::{BorrowedMessage, Message};
+use shopstream_core::admin::TopicAdmin;
 use shopstream_core::consumer::{EventConsumer, Subscription};
+use shopstream_core::dead_letter::DeadLetters;
 use shopstream_core::{DecodeError, Event, Settings, TopicKind, decode};
 
 /// Flags both consumers take.
@@ -37,6 +39,11 @@ pub struct ConsumeArgs {
     /// Print JSON lines (for jq) instead of human output
     #[arg(long)]
     pub json: bool,
+
+    /// Copy each rejected message, untouched, to this topic (created if missing), with headers
+    /// naming its source topic, partition, offset and the reason
+    #[arg(long, value_name = "TOPIC")]
+    pub dead_letter_topic: Option<String>,
 }
 
 fn parse_topic_kind(text: &str) -> Result<TopicKind, String> {
@@ -83,6 +90,7 @@ pub enum Ending {
 pub struct Session {
     pub consumer: EventConsumer,
     pub subscription: Subscription,
+    dead_letters: Option<DeadLetters>,
     stop: Arc<AtomicBool>,
 }
 
@@ -108,6 +116,10 @@ impl Session {
             from_beginning: args.from_beginning,
         };
         let consumer = EventConsumer::connect(settings, connect_timeout, &subscription, client_id)?;
+        let dead_letters = match &args.dead_letter_topic {
+            Some(topic) => Some(dead_letters(settings, connect_timeout, topic)?),
+            None => None,
+        };
         let stop = Arc::new(AtomicBool::new(false));
         let handler_stop = Arc::clone(&stop);
         ctrlc::set_handler(move || {
@@ -119,6 +131,7 @@ impl Session {
         Ok(Session {
             consumer,
             subscription,
+            dead_letters,
             stop,
         })
     }
@@ -162,6 +175,9 @@ impl Session {
                 continue;
             };
             let decoded = decode(message.payload().unwrap_or_default(), Some(kind));
+            if let (Err(reason), Some(dead_letters)) = (&decoded, &self.dead_letters) {
+                dead_letters.send(&message, reason)?;
+            }
             handle(Incoming {
                 kind,
                 message: &message,
@@ -174,4 +190,25 @@ impl Session {
         tracing::debug!("offsets committed");
         Ok(ending)
     }
+}
+
+/// The dead-letter writer, creating its topic (like setup-topics would) when it is missing.
+fn dead_letters(
+    settings: &Settings,
+    timeout: Duration,
+    topic: &str,
+) -> anyhow::Result<DeadLetters> {
+    let admin = TopicAdmin::connect(settings, timeout)?;
+    if admin.describe(&[topic])?.is_empty() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()?;
+        runtime.block_on(admin.create(
+            &[topic],
+            settings.partitions,
+            settings.replication_factor,
+        ))?;
+        tracing::info!("created dead-letter topic {topic}");
+    }
+    Ok(DeadLetters::new(settings, topic, timeout)?)
 }

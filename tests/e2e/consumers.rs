@@ -336,3 +336,69 @@ fn a_missing_topic_is_said_at_once() {
     );
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+#[test]
+fn dead_letters_are_rejected_messages_copied_untouched_with_their_source_and_reason() {
+    let topics = TopicSet::new("deadletters");
+    let _cleanup = Cleanup(topics.clone());
+    create_topics(&topics);
+    run_ok(tool("user-producer", &topics).args(["--count", "20", "--rate", "0", "--quiet"]));
+    let bad: [(&str, Option<&[u8]>); 3] = [
+        ("U001", Some(b"{not json")),
+        ("U002", Some(b"\xff\xfe")),
+        ("U003", None),
+    ];
+    write_raw(&topics.user_events, &bad);
+
+    for (binary, suffix) in [
+        ("consumer", "dlq-consumer"),
+        ("metrics-consumer", "dlq-metrics"),
+    ] {
+        let dead_letter_topic = format!("{}-{suffix}", topics.user_events);
+        run_ok(tool(binary, &topics).args([
+            "--json",
+            "--from-beginning",
+            "--timeout",
+            "4s",
+            "--group",
+            &unique(suffix),
+            "--dead-letter-topic",
+            &dead_letter_topic,
+        ]));
+        let letters = read_topic(&dead_letter_topic);
+        assert_eq!(letters.len(), 3, "{binary}");
+        let source = read_topic(&topics.user_events);
+        for letter in &letters {
+            let header = |name: &str| {
+                letter
+                    .headers
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_else(|| panic!("{name} missing"))
+            };
+            assert_eq!(header("shopstream.source.topic"), topics.user_events);
+            let partition: i32 = header("shopstream.source.partition").parse().unwrap();
+            let offset: i64 = header("shopstream.source.offset").parse().unwrap();
+            let original = source
+                .iter()
+                .find(|r| r.partition == partition && r.offset == offset)
+                .unwrap();
+            assert_eq!(
+                (&letter.key, &letter.payload),
+                (&original.key, &original.payload),
+                "untouched"
+            );
+            assert!(
+                ["invalid_json", "invalid_utf8", "empty"]
+                    .contains(&header("shopstream.reject.kind").as_str())
+            );
+            assert!(!header("shopstream.reject.reason").is_empty());
+        }
+        let _ = Cleanup(TopicSet {
+            product_events: dead_letter_topic.clone(),
+            purchases: dead_letter_topic.clone(),
+            user_events: dead_letter_topic,
+        });
+    }
+}

@@ -212,6 +212,8 @@ pub struct Record {
     pub offset: i64,
     pub key: Option<Vec<u8>>,
     pub payload: Vec<u8>,
+    /// Headers as (name, value as text).
+    pub headers: Vec<(String, String)>,
 }
 
 /// Every message now in `topic`, partition by partition in offset order.
@@ -259,11 +261,24 @@ pub fn read_topic_at(servers: &str, topic: &str) -> Vec<Record> {
             if let Some(message) = consumer.poll(Duration::from_millis(200)) {
                 let message = message.expect("consume");
                 next = message.offset() + 1;
+                use rdkafka::message::Headers;
+                let headers = message
+                    .headers()
+                    .map(|h| {
+                        h.iter()
+                            .map(|h| {
+                                let value = String::from_utf8_lossy(h.value.unwrap_or_default());
+                                (h.key.to_string(), value.into_owned())
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 records.push(Record {
                     partition,
                     offset: message.offset(),
                     key: message.key().map(<[u8]>::to_vec),
                     payload: message.payload().unwrap_or_default().to_vec(),
+                    headers,
                 });
             }
         }

@@ -9,6 +9,7 @@ pub mod admin;
 pub mod catalog;
 pub mod config;
 pub mod consumer;
+pub mod dead_letter;
 pub mod event;
 pub mod kafka;
 pub mod metrics;

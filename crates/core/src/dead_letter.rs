@@ -1,0 +1,145 @@
+//! Dead letters: a rejected message is copied, untouched (key, value and headers), to a topic of
+//! its own, with headers naming where it came from and why it was rejected.
+
+use std::time::Duration;
+
+use std::sync::Mutex;
+
+use rdkafka::client::ClientContext;
+use rdkafka::error::KafkaError;
+use rdkafka::message::{BorrowedMessage, DeliveryResult, Header, Headers, Message, OwnedHeaders};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
+
+use crate::config::Settings;
+use crate::event::DecodeError;
+use crate::kafka::{ShopContext, client_config};
+
+/// Header names added to each dead letter.
+pub const SOURCE_TOPIC: &str = "shopstream.source.topic";
+pub const SOURCE_PARTITION: &str = "shopstream.source.partition";
+pub const SOURCE_OFFSET: &str = "shopstream.source.offset";
+pub const REJECT_KIND: &str = "shopstream.reject.kind";
+pub const REJECT_REASON: &str = "shopstream.reject.reason";
+
+/// Remembers the delivery outcome of the dead letter in flight.
+#[derive(Default)]
+struct DeliveryOutcome {
+    shop: ShopContext,
+    failure: Mutex<Option<KafkaError>>,
+}
+
+impl ClientContext for DeliveryOutcome {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, message: &str) {
+        self.shop.log(level, fac, message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.shop.error(error, reason);
+    }
+}
+
+impl ProducerContext for DeliveryOutcome {
+    type DeliveryOpaque = ();
+
+    fn delivery(&self, result: &DeliveryResult<'_>, _: ()) {
+        if let (Err((error, _)), Ok(mut failure)) = (result, self.failure.lock()) {
+            *failure = Some(error.clone());
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeadLetterError {
+    #[error("cannot create the dead-letter producer: {0}")]
+    Create(#[source] KafkaError),
+    #[error("cannot write a dead letter to {topic}: {source}")]
+    Send { topic: String, source: KafkaError },
+}
+
+pub struct DeadLetters {
+    producer: BaseProducer<DeliveryOutcome>,
+    topic: String,
+    timeout: Duration,
+}
+
+impl DeadLetters {
+    pub fn new(
+        settings: &Settings,
+        topic: &str,
+        timeout: Duration,
+    ) -> Result<DeadLetters, DeadLetterError> {
+        let mut config = client_config(settings, "shopstream-dead-letters");
+        config.set("enable.idempotence", "true");
+        let producer = config
+            .create_with_context(DeliveryOutcome::default())
+            .map_err(DeadLetterError::Create)?;
+        Ok(DeadLetters {
+            producer,
+            topic: topic.to_string(),
+            timeout,
+        })
+    }
+
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// Copies `message` and waits until the broker has it: only then may the caller store the
+    /// source offset, so a dead letter is never lost (rejections are rare; waiting is cheap).
+    pub fn send(
+        &self,
+        message: &BorrowedMessage<'_>,
+        reason: &DecodeError,
+    ) -> Result<(), DeadLetterError> {
+        let error = |source| DeadLetterError::Send {
+            topic: self.topic.clone(),
+            source,
+        };
+        let mut headers = OwnedHeaders::new();
+        if let Some(original) = message.headers() {
+            for header in original.iter() {
+                headers = headers.insert(Header {
+                    key: header.key,
+                    value: header.value,
+                });
+            }
+        }
+        let partition = message.partition().to_string();
+        let offset = message.offset().to_string();
+        let reason_text = reason.to_string();
+        for (key, value) in [
+            (SOURCE_TOPIC, message.topic()),
+            (SOURCE_PARTITION, partition.as_str()),
+            (SOURCE_OFFSET, offset.as_str()),
+            (REJECT_KIND, reason.kind()),
+            (REJECT_REASON, reason_text.as_str()),
+        ] {
+            headers = headers.insert(Header {
+                key,
+                value: Some(value),
+            });
+        }
+        let mut record: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&self.topic).headers(headers);
+        if let Some(key) = message.key() {
+            record = record.key(key);
+        }
+        if let Some(payload) = message.payload() {
+            record = record.payload(payload);
+        }
+        self.producer
+            .send(record)
+            .map_err(|(source, _)| error(source))?;
+        self.producer.flush(self.timeout).map_err(error)?;
+        match self
+            .producer
+            .context()
+            .failure
+            .lock()
+            .ok()
+            .and_then(|mut f| f.take())
+        {
+            Some(source) => Err(error(source)),
+            None => Ok(()),
+        }
+    }
+}
