@@ -1,6 +1,7 @@
 //! The consuming loop both consumers share: poll, decode (a bad message becomes a rejection, never
 //! a crash), hand each message to the tool, then store its offset (at least once).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -46,6 +47,17 @@ pub struct ConsumeArgs {
     pub dead_letter_topic: Option<String>,
 }
 
+impl ConsumeArgs {
+    /// The topics asked for: all three unless --topics names some.
+    pub fn topic_kinds(&self) -> Vec<TopicKind> {
+        if self.topics.is_empty() {
+            <TopicKind as strum::VariantArray>::VARIANTS.to_vec()
+        } else {
+            self.topics.clone()
+        }
+    }
+}
+
 fn parse_topic_kind(text: &str) -> Result<TopicKind, String> {
     text.trim().parse().map_err(|_| {
         format!("unknown topic {text:?}: expected product-events, purchases or user-events")
@@ -79,6 +91,17 @@ impl Incoming<'_> {
     }
 }
 
+/// What a tool does with the messages.
+pub trait Handler {
+    /// Handles one message; its offset is stored only after this returned Ok.
+    fn message(&mut self, incoming: Incoming<'_>) -> anyhow::Result<()>;
+
+    /// Called when no message arrived for a moment.
+    fn idle(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
 /// Why consumption ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
@@ -101,19 +124,16 @@ impl Session {
         args: &ConsumeArgs,
         default_group: &str,
         client_id: &str,
+        assigned_from: Option<BTreeMap<String, BTreeMap<i32, i64>>>,
     ) -> anyhow::Result<Session> {
-        let topics = if args.topics.is_empty() {
-            <TopicKind as strum::VariantArray>::VARIANTS.to_vec()
-        } else {
-            args.topics.clone()
-        };
         let subscription = Subscription {
-            topics,
+            topics: args.topic_kinds(),
             group: args
                 .group
                 .clone()
                 .unwrap_or_else(|| default_group.to_string()),
             from_beginning: args.from_beginning,
+            assigned_from,
         };
         let consumer = EventConsumer::connect(settings, connect_timeout, &subscription, client_id)?;
         let dead_letters = match &args.dead_letter_topic {
@@ -139,12 +159,7 @@ impl Session {
     /// Consumes until --max-messages, --timeout of idleness or Ctrl-C. Each message goes to
     /// `handle`, and its offset is stored only after `handle` returned; at the end every stored
     /// offset is committed.
-    pub fn run(
-        &self,
-        args: &ConsumeArgs,
-        mut handle: impl FnMut(Incoming<'_>) -> anyhow::Result<()>,
-        mut idle: impl FnMut() -> anyhow::Result<()>,
-    ) -> anyhow::Result<Ending> {
+    pub fn run(&self, args: &ConsumeArgs, handler: &mut impl Handler) -> anyhow::Result<Ending> {
         let mut seen: u64 = 0;
         let mut last_message = Instant::now();
         let ending = loop {
@@ -158,7 +173,7 @@ impl Session {
                 break Ending::Idle;
             }
             let Some(result) = self.consumer.poll(Duration::from_millis(100)) else {
-                idle()?;
+                handler.idle()?;
                 continue;
             };
             let message = match result {
@@ -178,7 +193,7 @@ impl Session {
             if let (Err(reason), Some(dead_letters)) = (&decoded, &self.dead_letters) {
                 dead_letters.send(&message, reason)?;
             }
-            handle(Incoming {
+            handler.message(Incoming {
                 kind,
                 message: &message,
                 decoded,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use colored::Colorize;
 use serde::Serialize;
-use shopstream::consume::{ConsumeArgs, Incoming, Session};
+use shopstream::consume::{ConsumeArgs, Handler, Incoming, Session};
 use shopstream::describe;
 use shopstream::{CommonArgs, KafkaArgs};
 use shopstream_core::Event;
@@ -47,33 +47,44 @@ fn try_main() -> anyhow::Result<ExitCode> {
         &cli.consume,
         "shopstream-consumer",
         "shopstream-consumer",
+        None,
     )?;
     if !cli.consume.json {
         print_legend(&settings, &session);
     }
-    let stdout = std::io::stdout();
-    let (mut events, mut rejected) = (0u64, 0u64);
-    session.run(
-        &cli.consume,
-        |incoming| {
-            let mut out = stdout.lock();
-            match &incoming.decoded {
-                Ok(_) => events += 1,
-                Err(_) => rejected += 1,
-            }
-            if cli.consume.json {
-                writeln!(out, "{}", json_line(&incoming)?)?;
-            } else {
-                writeln!(out, "{}", human_line(&incoming))?;
-            }
-            Ok(())
-        },
-        || Ok(()),
-    )?;
+    let mut printer = Printer {
+        json: cli.consume.json,
+        events: 0,
+        rejected: 0,
+    };
+    session.run(&cli.consume, &mut printer)?;
     if !cli.consume.json {
-        eprintln!("{events} events, {rejected} rejected");
+        eprintln!("{} events, {} rejected", printer.events, printer.rejected);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints each message as it comes.
+struct Printer {
+    json: bool,
+    events: u64,
+    rejected: u64,
+}
+
+impl Handler for Printer {
+    fn message(&mut self, incoming: Incoming<'_>) -> anyhow::Result<()> {
+        match &incoming.decoded {
+            Ok(_) => self.events += 1,
+            Err(_) => self.rejected += 1,
+        }
+        let line = if self.json {
+            json_line(&incoming)?
+        } else {
+            human_line(&incoming)
+        };
+        writeln!(std::io::stdout().lock(), "{line}")?;
+        Ok(())
+    }
 }
 
 fn print_legend(settings: &shopstream_core::Settings, session: &Session) {

@@ -1,15 +1,17 @@
 //! metrics-consumer: business metrics over the three topics, every N events and at the end.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 use colored::Colorize;
 use serde::Serialize;
-use shopstream::consume::{ConsumeArgs, Session};
+use shopstream::consume::{ConsumeArgs, Handler, Incoming, Session};
 use shopstream::{CommonArgs, KafkaArgs, report};
+use shopstream_core::checkpoint::Checkpoint;
 use shopstream_core::consumer::PartitionLag;
-use shopstream_core::metrics::{MetricsEngine, Report};
+use shopstream_core::metrics::Report;
 
 /// Business metrics over product-events, purchases and user-events, live.
 ///
@@ -20,7 +22,7 @@ use shopstream_core::metrics::{MetricsEngine, Report};
 #[derive(Debug, Parser)]
 #[command(
     version,
-    after_help = "Examples:\n  metrics-consumer                                  # new events, a report every METRICS_REPORT_EVERY\n  metrics-consumer --from-beginning --group audit-1 --timeout 5s\n  metrics-consumer --json --every 1000 | jq .revenue"
+    after_help = "Examples:\n  metrics-consumer                                  # new events, a report every METRICS_REPORT_EVERY\n  metrics-consumer --from-beginning --group audit-1 --timeout 5s\n  metrics-consumer --json --every 1000 | jq .revenue\n  metrics-consumer --checkpoint metrics.checkpoint --from-beginning   # exact across restarts"
 )]
 struct Cli {
     #[command(flatten)]
@@ -32,6 +34,19 @@ struct Cli {
     /// Print a report every this many messages
     #[arg(long, env = "METRICS_REPORT_EVERY", value_parser = clap::value_parser!(u64).range(1..), value_name = "N")]
     every: Option<u64>,
+
+    /// Keep the figures and the offsets they cover in this file (replaced atomically), and resume
+    /// from it: after any kill and restart the figures are exact, every event counted once
+    #[arg(long, value_name = "PATH")]
+    checkpoint: Option<PathBuf>,
+
+    /// Forget the checkpoint and start over
+    #[arg(long, requires = "checkpoint")]
+    reset: bool,
+
+    /// Write the checkpoint every this many messages (and at least every second, and at exit)
+    #[arg(long, default_value = "5000", value_parser = clap::value_parser!(u64).range(1..), value_name = "N")]
+    checkpoint_every: u64,
 
     #[command(flatten)]
     common: CommonArgs,
@@ -56,20 +71,83 @@ fn try_main() -> anyhow::Result<ExitCode> {
     shopstream::start(&cli.common, "metrics-consumer");
     let settings = shopstream::settings(&cli.kafka)?;
     let every = cli.every.unwrap_or(settings.metrics_report_every);
+    let topic_names: Vec<String> = cli
+        .consume
+        .topic_kinds()
+        .iter()
+        .map(|&kind| settings.topics.name(kind).to_string())
+        .collect();
+    // The engine and the offsets it covers live together: in memory always, on disk with
+    // --checkpoint (where they then also decide where reading starts).
+    let state = match &cli.checkpoint {
+        Some(path) => {
+            if cli.reset {
+                Checkpoint::remove(path)?;
+            }
+            Checkpoint::load(path, &topic_names)?.unwrap_or_else(|| Checkpoint::new(topic_names))
+        }
+        None => Checkpoint::new(topic_names),
+    };
     let session = Session::connect(
         &settings,
         cli.kafka.connect_timeout,
         &cli.consume,
         "shopstream-metrics",
         "shopstream-metrics-consumer",
+        cli.checkpoint.as_ref().map(|_| state.offsets.clone()),
     )?;
-    let group = session.subscription.group.clone();
-    let print = |kind: &'static str, report: &Report, lag: &[PartitionLag]| -> anyhow::Result<()> {
-        if cli.consume.json {
+    if !cli.consume.json {
+        eprintln!(
+            "metrics over {} as group {}: a report every {every} messages; Ctrl-C for the final one",
+            settings.bootstrap_servers, session.subscription.group
+        );
+    }
+    let mut metrics = Metrics {
+        state,
+        every,
+        json: cli.consume.json,
+        group: session.subscription.group.clone(),
+        checkpoint: cli.checkpoint.clone(),
+        checkpoint_every: cli.checkpoint_every,
+        unsaved: 0,
+        last_save: Instant::now(),
+        session: &session,
+    };
+    session.run(&cli.consume, &mut metrics)?;
+    metrics.save()?;
+    let lag = session
+        .consumer
+        .exact_lag(Duration::from_secs(5))
+        .unwrap_or_else(|error| {
+            tracing::warn!("{error}; showing the lag of the last statistics instead");
+            session.consumer.lag()
+        });
+    metrics.print("final", &lag)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Feeds the engine, prints reports and keeps the checkpoint.
+struct Metrics<'s> {
+    /// The engine and the offsets it covers.
+    state: Checkpoint,
+    every: u64,
+    json: bool,
+    group: String,
+    checkpoint: Option<PathBuf>,
+    checkpoint_every: u64,
+    unsaved: u64,
+    last_save: Instant,
+    session: &'s Session,
+}
+
+impl Metrics<'_> {
+    fn print(&self, kind: &'static str, lag: &[PartitionLag]) -> anyhow::Result<()> {
+        let report = self.state.engine.report();
+        if self.json {
             let line = JsonReport {
                 report: kind,
-                group: &group,
-                figures: report,
+                group: &self.group,
+                figures: &report,
                 lag,
             };
             println!("{}", serde_json::to_string(&line)?);
@@ -79,50 +157,59 @@ fn try_main() -> anyhow::Result<ExitCode> {
             } else {
                 "Report"
             };
-            println!("{}", report::render(&title.bold().to_string(), report, lag));
+            println!(
+                "{}",
+                report::render(&title.bold().to_string(), &report, lag)
+            );
         }
         Ok(())
-    };
-    if !cli.consume.json {
-        eprintln!(
-            "metrics over {} as group {group}: a report every {every} messages; Ctrl-C for the final one",
-            settings.bootstrap_servers
-        );
     }
 
-    let mut engine = MetricsEngine::new();
-    session.run(
-        &cli.consume,
-        |incoming| {
-            match &incoming.decoded {
-                Ok(event) => engine.record(event),
-                Err(reason) => {
-                    engine.record_rejected(reason);
-                    if !cli.consume.json {
-                        eprintln!(
-                            "{} {} p{}@{}: {reason}",
-                            "rejected".red(),
-                            incoming.topic(),
-                            incoming.partition(),
-                            incoming.offset()
-                        );
-                    }
+    fn save(&mut self) -> anyhow::Result<()> {
+        if let Some(path) = &self.checkpoint {
+            self.state.save(path)?;
+        }
+        self.unsaved = 0;
+        self.last_save = Instant::now();
+        Ok(())
+    }
+}
+
+impl Handler for Metrics<'_> {
+    fn message(&mut self, incoming: Incoming<'_>) -> anyhow::Result<()> {
+        match &incoming.decoded {
+            Ok(event) => self.state.engine.record(event),
+            Err(reason) => {
+                self.state.engine.record_rejected(reason);
+                if !self.json {
+                    eprintln!(
+                        "{} {} p{}@{}: {reason}",
+                        "rejected".red(),
+                        incoming.topic(),
+                        incoming.partition(),
+                        incoming.offset()
+                    );
                 }
             }
-            if engine.messages() % every == 0 {
-                print("periodic", &engine.report(), &session.consumer.lag())?;
-            }
-            Ok(())
-        },
-        || Ok(()),
-    )?;
-    let lag = session
-        .consumer
-        .exact_lag(Duration::from_secs(5))
-        .unwrap_or_else(|error| {
-            tracing::warn!("{error}; showing the lag of the last statistics instead");
-            session.consumer.lag()
-        });
-    print("final", &engine.report(), &lag)?;
-    Ok(ExitCode::SUCCESS)
+        }
+        self.state
+            .advance(incoming.topic(), incoming.partition(), incoming.offset());
+        if self.state.engine.messages() % self.every == 0 {
+            self.print("periodic", &self.session.consumer.lag())?;
+        }
+        self.unsaved += 1;
+        if self.unsaved >= self.checkpoint_every
+            || self.last_save.elapsed() >= Duration::from_secs(1)
+        {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    fn idle(&mut self) -> anyhow::Result<()> {
+        if self.unsaved > 0 && self.last_save.elapsed() >= Duration::from_secs(1) {
+            self.save()?;
+        }
+        Ok(())
+    }
 }

@@ -402,3 +402,79 @@ fn dead_letters_are_rejected_messages_copied_untouched_with_their_source_and_rea
         });
     }
 }
+
+#[test]
+fn killed_again_and_again_with_a_checkpoint_the_final_figures_are_exact() {
+    use std::io::BufRead;
+
+    let topics = TopicSet::new("checkpoint");
+    let _cleanup = Cleanup(topics.clone());
+    create_topics(&topics);
+    run_ok(tool("run-multiple-producers", &topics).args([
+        "--rate",
+        "0",
+        "--quiet",
+        "--seed",
+        "12",
+        "--product-events",
+        "36000",
+        "--purchases",
+        "9000",
+        "--user-events",
+        "15000",
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = dir.path().join("metrics.checkpoint");
+    let checkpoint = checkpoint.to_str().unwrap();
+    let group = unique("checkpoint-group");
+
+    let mut kills = 0;
+    for cycle in 0..4u64 {
+        let mut child = metrics(
+            &topics,
+            &group,
+            &[
+                "--from-beginning",
+                "--every",
+                "2000",
+                "--checkpoint",
+                checkpoint,
+            ],
+        )
+        .args(["--checkpoint-every", "3000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut periodic = 0;
+        while periodic < 2 {
+            match lines.next() {
+                Some(Ok(line)) if line.contains(r#""periodic""#) => periodic += 1,
+                Some(_) => {}
+                None => break,
+            }
+        }
+        // Somewhere between two checkpoints, without warning: SIGKILL.
+        std::thread::sleep(Duration::from_millis(37 * cycle));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        kills += 1;
+    }
+    assert_eq!(kills, 4);
+
+    let output = run_ok(&mut metrics(
+        &topics,
+        &group,
+        &[
+            "--from-beginning",
+            "--timeout",
+            "4s",
+            "--checkpoint",
+            checkpoint,
+        ],
+    ));
+    let report = final_report(&output);
+    assert_eq!(report["events"], 60_000, "every event exactly once");
+    assert_eq!(figures(&report), expected_report(&topics));
+}

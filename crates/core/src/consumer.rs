@@ -10,7 +10,7 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::BorrowedMessage;
 use rdkafka::statistics::Statistics;
-use rdkafka::topic_partition_list::Offset;
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use serde::Serialize;
 
 use crate::config::{Settings, TopicNames};
@@ -89,10 +89,15 @@ pub struct Subscription {
     pub group: String,
     /// A group without committed offsets starts at the earliest offset (else at the latest).
     pub from_beginning: bool,
+    /// Read every partition from these offsets (topic -> partition -> next offset) by manual
+    /// assignment, without group offsets: the caller keeps its own (a checkpoint). Partitions not
+    /// listed start as `from_beginning` says.
+    pub assigned_from: Option<BTreeMap<String, BTreeMap<i32, i64>>>,
 }
 
 pub struct EventConsumer {
     consumer: BaseConsumer<LagContext>,
+    manual: bool,
     names: TopicNames,
     servers: String,
 }
@@ -117,10 +122,11 @@ impl EventConsumer {
                 servers: settings.bootstrap_servers.clone(),
             });
         }
+        let manual = subscription.assigned_from.is_some();
         let mut config = client_config(settings, client_id);
         for (key, value) in [
             ("group.id", subscription.group.as_str()),
-            ("enable.auto.commit", "true"),
+            ("enable.auto.commit", if manual { "false" } else { "true" }),
             // Offsets are stored by `processed`, after the caller has handled the message.
             ("enable.auto.offset.store", "false"),
             (
@@ -147,14 +153,40 @@ impl EventConsumer {
         let consumer: BaseConsumer<LagContext> = config
             .create_with_context(LagContext::default())
             .map_err(ConsumerError::Create)?;
-        consumer
-            .subscribe(&names)
-            .map_err(|source| ConsumerError::Subscribe {
-                topics: names.join(", "),
-                source,
-            })?;
+        let subscribe_error = |source| ConsumerError::Subscribe {
+            topics: names.join(", "),
+            source,
+        };
+        match &subscription.assigned_from {
+            None => consumer.subscribe(&names).map_err(subscribe_error)?,
+            Some(offsets) => {
+                let mut assignment = TopicPartitionList::new();
+                for topic in metadata
+                    .topics()
+                    .iter()
+                    .filter(|t| names.contains(&t.name()))
+                {
+                    for partition in topic.partitions() {
+                        let start = offsets
+                            .get(topic.name())
+                            .and_then(|p| p.get(&partition.id()))
+                            .map(|&next| Offset::Offset(next))
+                            .unwrap_or(if subscription.from_beginning {
+                                Offset::Beginning
+                            } else {
+                                Offset::End
+                            });
+                        assignment
+                            .add_partition_offset(topic.name(), partition.id(), start)
+                            .map_err(subscribe_error)?;
+                    }
+                }
+                consumer.assign(&assignment).map_err(subscribe_error)?;
+            }
+        }
         Ok(EventConsumer {
             consumer,
+            manual,
             names: settings.topics.clone(),
             servers: settings.bootstrap_servers.clone(),
         })
@@ -171,14 +203,21 @@ impl EventConsumer {
     }
 
     /// Marks a message as processed: its offset is committed (periodically, and at `commit`).
+    /// Under manual assignment the caller keeps offsets itself, so this does nothing.
     pub fn processed(&self, message: &BorrowedMessage<'_>) -> Result<(), ConsumerError> {
+        if self.manual {
+            return Ok(());
+        }
         self.consumer
             .store_offset_from_message(message)
             .map_err(ConsumerError::Commit)
     }
 
-    /// Commits every processed offset now (before exiting).
+    /// Commits every processed offset now (before exiting); nothing to do under manual assignment.
     pub fn commit(&self) -> Result<(), ConsumerError> {
+        if self.manual {
+            return Ok(());
+        }
         match self.consumer.commit_consumer_state(CommitMode::Sync) {
             // Nothing stored since the last commit is not an error.
             Err(KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset))

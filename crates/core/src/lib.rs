@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod catalog;
+pub mod checkpoint;
 pub mod config;
 pub mod consumer;
 pub mod dead_letter;

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::event::{DecodeError, Details, Event};
 use crate::money::Money;
@@ -12,7 +12,7 @@ use crate::vocab::{CustomerType, EventType, Region};
 /// How many products each top list holds.
 pub const TOP: usize = 5;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct ProductTally {
     name: String,
     views: u64,
@@ -21,8 +21,9 @@ struct ProductTally {
     quantity_purchased: u64,
 }
 
-/// Running totals; [`MetricsEngine::report`] turns them into the figures.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Running totals; [`MetricsEngine::report`] turns them into the figures. Serializable, so that a
+/// checkpoint can hold it together with the offsets it covers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetricsEngine {
     events: u64,
     by_type: [u64; 8],
@@ -33,7 +34,7 @@ pub struct MetricsEngine {
     revenue_by_region: [Money; 4],
     orders: u64,
     rejected: u64,
-    rejected_by_reason: BTreeMap<&'static str, u64>,
+    rejected_by_reason: BTreeMap<String, u64>,
 }
 
 /// One product in a top list.
@@ -67,7 +68,7 @@ pub struct Report {
     /// revenue / orders, rounded to the cent (half up).
     pub average_order_value: Money,
     pub rejected: u64,
-    pub rejected_by_reason: BTreeMap<&'static str, u64>,
+    pub rejected_by_reason: BTreeMap<String, u64>,
 }
 
 fn ratio(numerator: u64, denominator: u64) -> f64 {
@@ -122,7 +123,12 @@ impl MetricsEngine {
     /// Counts one rejected message; no business figure changes.
     pub fn record_rejected(&mut self, reason: &DecodeError) {
         self.rejected += 1;
-        *self.rejected_by_reason.entry(reason.kind()).or_default() += 1;
+        match self.rejected_by_reason.get_mut(reason.kind()) {
+            Some(count) => *count += 1,
+            None => {
+                self.rejected_by_reason.insert(reason.kind().to_string(), 1);
+            }
+        }
     }
 
     /// Valid events plus rejected messages seen so far.

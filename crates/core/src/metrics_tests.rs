@@ -254,7 +254,7 @@ fn golden_report_matches_hand_computed_figures() {
     let reasons: Vec<(&str, u64)> = report
         .rejected_by_reason
         .iter()
-        .map(|(k, v)| (*k, *v))
+        .map(|(k, v)| (k.as_str(), *v))
         .collect();
     assert_eq!(reasons, [("empty", 1), ("missing_field", 1)]);
 }
@@ -331,4 +331,17 @@ fn report_json_has_every_figure() {
         json["top_viewed"][0]["view_to_purchase"],
         serde_json::json!(0.5)
     );
+}
+
+#[test]
+fn engine_state_round_trips_through_json_exactly() {
+    let mut engine = MetricsEngine::new();
+    for event in golden_events() {
+        engine.record(&event);
+    }
+    engine.record_rejected(&DecodeError::Empty);
+    let json = serde_json::to_string(&engine).unwrap();
+    let restored: MetricsEngine = serde_json::from_str(&json).unwrap();
+    assert_eq!(restored, engine);
+    assert_eq!(restored.report(), engine.report());
 }

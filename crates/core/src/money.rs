@@ -91,6 +91,14 @@ impl fmt::Display for Money {
     }
 }
 
+/// From the decimal form (what Serialize writes), exactly.
+impl<'de> serde::Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
+        let value = f64::deserialize(deserializer)?;
+        Money::from_decimal(value).map_err(|e| serde::de::Error::custom(format!("{value} {e}")))
+    }
+}
+
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_f64(self.as_decimal())
