@@ -112,10 +112,24 @@ pub fn run(try_main: impl FnOnce() -> anyhow::Result<ExitCode>) -> ExitCode {
                 } else {
                     "error:"
                 };
-            eprintln!("{prefix} {error:#}");
+            eprintln!("{prefix} {}", one_line(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, each cause added only if the message does not already
+/// say it (our errors often include their source's text).
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+    }
+    line.replace('\n', " ")
 }
 
 #[cfg(test)]
@@ -130,5 +144,14 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert!(parse_duration("-1").is_err());
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn an_error_is_one_line_without_repeating_its_causes() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let error = anyhow::Error::new(io).context("x.json: cannot read: gone");
+        assert_eq!(one_line(&error), "x.json: cannot read: gone");
+        let error = anyhow::anyhow!("inner\nproblem").context("outer");
+        assert_eq!(one_line(&error), "outer: inner problem");
     }
 }

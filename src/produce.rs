@@ -22,7 +22,7 @@ use crate::describe;
 #[derive(Debug, Clone, Args)]
 pub struct PaceArgs {
     /// Events per second, 0 = as fast as the broker takes them [default: one event per EVENT_DELAY_MS per topic]
-    #[arg(long, value_name = "EVENTS_PER_SECOND")]
+    #[arg(long, value_name = "EVENTS_PER_SECOND", allow_negative_numbers = true)]
     pub rate: Option<f64>,
 
     /// Stop after this long (e.g. 30s, 5m), even if the count is not reached
@@ -78,17 +78,17 @@ pub fn run(
     pace: &PaceArgs,
     job: Job,
 ) -> anyhow::Result<ExitCode> {
-    let catalog = Catalog::load(&settings.products_file, &settings.users_file)?;
-    let mut simulator = Simulator::new(&catalog, pace.seed, job.quotas)?;
     let targets = job.targets();
-    let mut producer = EventProducer::connect(settings, timeout, &targets, job.tool)?;
-
     let rate = match pace.rate {
         Some(rate) if rate.is_finite() && rate >= 0.0 => rate,
         Some(rate) => anyhow::bail!("--rate must be a number >= 0, not {rate}"),
         None if settings.event_delay_ms == 0 => 0.0,
         None => targets.len() as f64 * 1000.0 / settings.event_delay_ms as f64,
     };
+    let catalog = Catalog::load(&settings.products_file, &settings.users_file)?;
+    let mut simulator = Simulator::new(&catalog, pace.seed, job.quotas)?;
+    let mut producer = EventProducer::connect(settings, timeout, &targets, job.tool)?;
+
     let total = targets.iter().map(|&t| match job.quotas.get(t) {
         Quota::Exactly(n) => Some(n),
         _ => None,

@@ -6,6 +6,7 @@
 
 mod util;
 
+mod bad_input;
 mod broker_crash;
 mod compose;
 mod consumers;
