@@ -2,7 +2,9 @@
 # Makes sure what ShopStream needs is installed: a Rust toolchain (rustup), a C toolchain (to build
 # librdkafka), Java 17+ and Maven (to run a local Apache Kafka). On Debian/Ubuntu as root it
 # installs what is missing with apt-get; elsewhere it says what to install and exits non-zero.
-#   scripts/prerequisites.sh [--compose]   (--compose also wants a docker compose to check the compose file)
+#   scripts/prerequisites.sh [--compose] [--browser]
+#     --compose  also a docker compose, to check docker-compose.yml
+#     --browser  also Chromium and Node.js, for the dashboard's browser test
 set -euo pipefail
 
 missing=()
@@ -10,10 +12,20 @@ command -v cc >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || missing+=(bu
 command -v perl >/dev/null 2>&1 || missing+=(perl)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
-if [ "${1:-}" = "--compose" ] && ! docker compose version >/dev/null 2>&1 &&
-  ! command -v docker-compose >/dev/null 2>&1; then
-  missing+=(docker-compose)
-fi
+for option in "$@"; do
+  case "$option" in
+    --compose)
+      if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
+        missing+=(docker-compose)
+      fi
+      ;;
+    --browser)
+      [ -x /usr/bin/chromium ] || missing+=(chromium)
+      command -v node >/dev/null 2>&1 || missing+=(nodejs)
+      command -v npm >/dev/null 2>&1 || missing+=(npm)
+      ;;
+  esac
+done
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -5,7 +5,11 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-scripts/prerequisites.sh --compose
+scripts/prerequisites.sh --compose --browser
+# playwright-core drives Debian's Chromium in the dashboard's browser test (no browser download).
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+fi
 
 export KAFKA_LOCAL_PORT=${SHOPSTREAM_TEST_PORT:-19092}
 export KAFKA_LOCAL_CONTROLLER_PORT=$((KAFKA_LOCAL_PORT + 1))

@@ -5,6 +5,7 @@ pub mod consume;
 pub mod describe;
 pub mod produce;
 pub mod report;
+pub mod serve;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

@@ -2,16 +2,17 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use colored::Colorize;
-use serde::Serialize;
 use shopstream::consume::{ConsumeArgs, Handler, Incoming, Session};
+use shopstream::serve::{self, Dashboard, JsonReport};
 use shopstream::{CommonArgs, KafkaArgs, report};
+use shopstream_core::TopicKind;
 use shopstream_core::checkpoint::Checkpoint;
 use shopstream_core::consumer::PartitionLag;
-use shopstream_core::metrics::Report;
 
 /// Business metrics over product-events, purchases and user-events, live.
 ///
@@ -44,6 +45,11 @@ struct Cli {
     #[arg(long, requires = "checkpoint")]
     reset: bool,
 
+    /// Also serve a live dashboard, /api/metrics, Prometheus /metrics and /healthz here
+    /// (e.g. 127.0.0.1:8088)
+    #[arg(long, env = "METRICS_SERVE", value_name = "HOST:PORT")]
+    serve: Option<String>,
+
     /// Write the checkpoint every this many messages (and at least every second, and at exit)
     #[arg(long, default_value = "5000", value_parser = clap::value_parser!(u64).range(1..), value_name = "N")]
     checkpoint_every: u64,
@@ -52,15 +58,7 @@ struct Cli {
     common: CommonArgs,
 }
 
-/// One `--json` line: the report's figures plus where they stand.
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    report: &'static str,
-    group: &'a str,
-    #[serde(flatten)]
-    figures: &'a Report,
-    lag: &'a [PartitionLag],
-}
+const DEFAULT_GROUP: &str = "shopstream-metrics";
 
 fn main() -> ExitCode {
     shopstream::run(try_main)
@@ -88,11 +86,32 @@ fn try_main() -> anyhow::Result<ExitCode> {
         }
         None => Checkpoint::new(topic_names),
     };
+    // The dashboard binds first: a taken port is reported before anything else happens.
+    let group = cli
+        .consume
+        .group
+        .clone()
+        .unwrap_or_else(|| DEFAULT_GROUP.to_string());
+    let dashboard = match cli.serve.clone().or(settings.metrics_serve.clone()) {
+        Some(address) => {
+            let names = [
+                TopicKind::ProductEvents,
+                TopicKind::Purchases,
+                TopicKind::UserEvents,
+            ]
+            .map(|kind| settings.topics.name(kind).to_string());
+            let dashboard = Dashboard::new(&group, names);
+            let bound = serve::start(&address, Arc::clone(&dashboard))?;
+            eprintln!("dashboard: http://{bound}/  (JSON: /api/metrics, Prometheus: /metrics)");
+            Some(dashboard)
+        }
+        None => None,
+    };
     let session = Session::connect(
         &settings,
         cli.kafka.connect_timeout,
         &cli.consume,
-        "shopstream-metrics",
+        DEFAULT_GROUP,
         "shopstream-metrics-consumer",
         cli.checkpoint.as_ref().map(|_| state.offsets.clone()),
     )?;
@@ -112,7 +131,10 @@ fn try_main() -> anyhow::Result<ExitCode> {
         unsaved: 0,
         last_save: Instant::now(),
         session: &session,
+        dashboard,
+        last_publish: Instant::now(),
     };
+    metrics.publish();
     session.run(&cli.consume, &mut metrics)?;
     metrics.save()?;
     let lag = session
@@ -123,6 +145,9 @@ fn try_main() -> anyhow::Result<ExitCode> {
             session.consumer.lag()
         });
     metrics.print("final", &lag)?;
+    if let Some(dashboard) = &metrics.dashboard {
+        dashboard.publish(metrics.state.engine.report(), lag);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -138,9 +163,19 @@ struct Metrics<'s> {
     unsaved: u64,
     last_save: Instant,
     session: &'s Session,
+    dashboard: Option<Arc<Dashboard>>,
+    last_publish: Instant,
 }
 
 impl Metrics<'_> {
+    /// Hands the dashboard a fresh report (a few times a second at most).
+    fn publish(&mut self) {
+        if let Some(dashboard) = &self.dashboard {
+            dashboard.publish(self.state.engine.report(), self.session.consumer.lag());
+            self.last_publish = Instant::now();
+        }
+    }
+
     fn print(&self, kind: &'static str, lag: &[PartitionLag]) -> anyhow::Result<()> {
         let report = self.state.engine.report();
         if self.json {
@@ -194,6 +229,12 @@ impl Handler for Metrics<'_> {
         }
         self.state
             .advance(incoming.topic(), incoming.partition(), incoming.offset());
+        if let Some(dashboard) = &self.dashboard {
+            dashboard.count(incoming.kind);
+            if self.last_publish.elapsed() >= Duration::from_millis(250) {
+                self.publish();
+            }
+        }
         if self.state.engine.messages() % self.every == 0 {
             self.print("periodic", &self.session.consumer.lag())?;
         }
@@ -207,6 +248,9 @@ impl Handler for Metrics<'_> {
     }
 
     fn idle(&mut self) -> anyhow::Result<()> {
+        if self.last_publish.elapsed() >= Duration::from_millis(250) {
+            self.publish();
+        }
         if self.unsaved > 0 && self.last_save.elapsed() >= Duration::from_secs(1) {
             self.save()?;
         }

@@ -10,6 +10,7 @@ mod bad_input;
 mod broker_crash;
 mod compose;
 mod consumers;
+mod dashboard;
 mod producers;
 mod sasl;
 mod setup_topics;

@@ -390,6 +390,27 @@ mod tests {
         ));
     }
 
+    /// Every input of the fuzzer's minimized corpus (fuzz/regressions/catalog.hex): a catalog or
+    /// an error, never a panic.
+    #[test]
+    fn fuzz_corpus_regressions() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fuzz/regressions/catalog.hex"
+        );
+        let corpus = std::fs::read_to_string(path).unwrap();
+        let mut count = 0;
+        for line in corpus.lines().filter(|l| !l.starts_with('#')) {
+            let input = hex::decode(line).unwrap();
+            if let Ok(text) = std::str::from_utf8(&input) {
+                let _ = products(text);
+                let _ = users(text);
+            }
+            count += 1;
+        }
+        assert!(count > 100);
+    }
+
     #[test]
     fn missing_file_is_a_read_error() {
         let err = load_products(Path::new("/nonexistent/products.json")).unwrap_err();

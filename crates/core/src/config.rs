@@ -21,6 +21,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("USER_EVENTS_COUNT", "30"),
     ("EVENT_DELAY_MS", "500"),
     ("METRICS_REPORT_EVERY", "20"),
+    ("METRICS_SERVE", ""),
     ("PRODUCTS_FILE", "data/products.json"),
     ("USERS_FILE", "data/users.json"),
 ];
@@ -92,6 +93,8 @@ pub struct Settings {
     pub user_events_count: u64,
     pub event_delay_ms: u64,
     pub metrics_report_every: u64,
+    /// Where metrics-consumer serves its dashboard (host:port); None: it does not.
+    pub metrics_serve: Option<String>,
     pub products_file: PathBuf,
     pub users_file: PathBuf,
     /// librdkafka properties from any other KAFKA_* setting (KAFKA_SASL_USERNAME -> sasl.username).
@@ -257,6 +260,7 @@ impl Settings {
             user_events_count: number("USER_EVENTS_COUNT", 0, u64::MAX)?,
             event_delay_ms: number("EVENT_DELAY_MS", 0, 3_600_000)?,
             metrics_report_every: number("METRICS_REPORT_EVERY", 1, u64::MAX)?,
+            metrics_serve: Some(text("METRICS_SERVE").0).filter(|address| !address.is_empty()),
             products_file: path("PRODUCTS_FILE"),
             users_file: path("USERS_FILE"),
             kafka_properties: kafka_properties(layers),

@@ -226,16 +226,24 @@ impl EventConsumer {
         }
     }
 
-    /// The lag per partition from librdkafka's last statistics (at most a second old).
+    /// The lag per partition without asking the broker: the high watermark of librdkafka's last
+    /// statistics (at most a second old) minus this consumer's position now; where the position is
+    /// not known yet, the statistics' own lag.
     pub fn lag(&self) -> Vec<PartitionLag> {
-        let lag = self
-            .consumer
-            .context()
-            .lag
-            .lock()
-            .map(|l| l.clone())
-            .unwrap_or_default();
-        lag.into_iter()
+        let context = self.consumer.context();
+        let stats_lag = context.lag.lock().map(|l| l.clone()).unwrap_or_default();
+        let high = context.high.lock().map(|h| h.clone()).unwrap_or_default();
+        let mut lags: BTreeMap<(String, i32), i64> = stats_lag;
+        if let Ok(positions) = self.consumer.position() {
+            for element in positions.elements() {
+                let key = (element.topic().to_string(), element.partition());
+                if let (Offset::Offset(position), Some(&high)) = (element.offset(), high.get(&key))
+                {
+                    lags.insert(key, (high - position).max(0));
+                }
+            }
+        }
+        lags.into_iter()
             .map(|((topic, partition), lag)| PartitionLag {
                 topic,
                 partition,

@@ -49,7 +49,7 @@ pub struct TopProduct {
 }
 
 /// Every figure of a report, as `metrics-consumer --json` prints it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Report {
     pub events: u64,
     pub events_by_type: BTreeMap<&'static str, u64>,

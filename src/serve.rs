@@ -1,0 +1,352 @@
+//! `metrics-consumer --serve`: the live dashboard page, its Server-Sent Events stream, the report
+//! as JSON (/api/metrics), Prometheus text (/metrics) and /healthz.
+//!
+//! The consumer loop publishes a snapshot of the report a few times a second; the server only
+//! reads snapshots, so serving never slows consumption down.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{Html, IntoResponse, Json};
+use axum::routing::get;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use serde::Serialize;
+use shopstream_core::TopicKind;
+use shopstream_core::consumer::PartitionLag;
+use shopstream_core::metrics::{MetricsEngine, Report};
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::IntervalStream;
+
+/// The page: one file, no build step, no CDN (charts are SVG drawn by its own script).
+const PAGE: &str = include_str!("dashboard.html");
+
+/// Seconds of events/s history kept for the chart.
+const HISTORY_SECONDS: usize = 300;
+
+/// The report object, exactly as `metrics-consumer --json` prints each report.
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonReport<'a> {
+    pub report: &'static str,
+    pub group: &'a str,
+    #[serde(flatten)]
+    pub figures: &'a Report,
+    pub lag: &'a [PartitionLag],
+}
+
+/// The latest report, as the consumer loop last published it.
+#[derive(Debug, Clone)]
+struct Snapshot {
+    report: Report,
+    lag: Vec<PartitionLag>,
+}
+
+/// Events per second of each topic, one point per second.
+#[derive(Debug, Clone, Copy, Serialize)]
+struct RatePoint {
+    /// Unix time, seconds.
+    t: i64,
+    product_events: u64,
+    purchases: u64,
+    user_events: u64,
+}
+
+/// What the consumer loop and the server share.
+pub struct Dashboard {
+    group: String,
+    topic_names: [String; 3],
+    snapshot: RwLock<Option<Snapshot>>,
+    /// Messages consumed per topic (TopicKind order), since start.
+    consumed: [AtomicU64; 3],
+    history: Mutex<VecDeque<RatePoint>>,
+}
+
+impl Dashboard {
+    pub fn new(group: &str, topic_names: [String; 3]) -> Arc<Dashboard> {
+        Arc::new(Dashboard {
+            group: group.to_string(),
+            topic_names,
+            snapshot: RwLock::new(None),
+            consumed: Default::default(),
+            history: Mutex::new(VecDeque::with_capacity(HISTORY_SECONDS)),
+        })
+    }
+
+    /// Counts one consumed message of `topic` (cheap: called for every message).
+    pub fn count(&self, topic: TopicKind) {
+        self.consumed[topic as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Publishes the current report.
+    pub fn publish(&self, report: Report, lag: Vec<PartitionLag>) {
+        if let Ok(mut snapshot) = self.snapshot.write() {
+            *snapshot = Some(Snapshot { report, lag });
+        }
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        self.snapshot
+            .read()
+            .ok()
+            .and_then(|s| s.clone())
+            .unwrap_or_else(|| Snapshot {
+                report: MetricsEngine::new().report(),
+                lag: Vec::new(),
+            })
+    }
+
+    fn api_json(&self) -> serde_json::Value {
+        let snapshot = self.snapshot();
+        let report = JsonReport {
+            report: "live",
+            group: &self.group,
+            figures: &snapshot.report,
+            lag: &snapshot.lag,
+        };
+        serde_json::to_value(report).unwrap_or_default()
+    }
+
+    /// Once a second: events/s per topic since the last sample.
+    fn sample(&self, previous: &mut [u64; 3]) {
+        let now: [u64; 3] = std::array::from_fn(|i| self.consumed[i].load(Ordering::Relaxed));
+        let point = RatePoint {
+            t: shopstream_core::Timestamp::now().millis() / 1000,
+            product_events: now[0] - previous[0],
+            purchases: now[1] - previous[1],
+            user_events: now[2] - previous[2],
+        };
+        *previous = now;
+        if let Ok(mut history) = self.history.lock() {
+            if history.len() == HISTORY_SECONDS {
+                history.pop_front();
+            }
+            history.push_back(point);
+        }
+    }
+
+    fn stream_json(&self) -> String {
+        let history: Vec<RatePoint> = self
+            .history
+            .lock()
+            .map(|h| h.iter().copied().collect())
+            .unwrap_or_default();
+        let body = serde_json::json!({
+            "metrics": self.api_json(),
+            "rates": history,
+            "topics": self.topic_names,
+        });
+        body.to_string()
+    }
+
+    /// The figures in Prometheus text format.
+    fn prometheus(&self) -> String {
+        let snapshot = self.snapshot();
+        let report = &snapshot.report;
+        let mut registry = Registry::with_prefix("shopstream");
+        type Labels = Vec<(String, String)>;
+        let label = |pairs: &[(&str, &str)]| -> Labels {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+
+        let family = |registry: &mut Registry, name: &str, help: &str| {
+            let family = Family::<Labels, Counter>::default();
+            registry.register(name, help, family.clone());
+            family
+        };
+        let events = family(
+            &mut registry,
+            "events",
+            "Valid events consumed, by event type",
+        );
+        for (event_type, count) in &report.events_by_type {
+            events
+                .get_or_create(&label(&[("event_type", event_type)]))
+                .inc_by(*count);
+        }
+        let regions = family(
+            &mut registry,
+            "region_events",
+            "Valid events consumed, by region",
+        );
+        for (region, count) in &report.events_by_region {
+            regions
+                .get_or_create(&label(&[("region", region)]))
+                .inc_by(*count);
+        }
+        let customers = family(
+            &mut registry,
+            "customer_type_events",
+            "Valid events consumed, by customer type",
+        );
+        for (customer_type, count) in &report.events_by_customer_type {
+            customers
+                .get_or_create(&label(&[("customer_type", customer_type)]))
+                .inc_by(*count);
+        }
+        let topics = family(
+            &mut registry,
+            "topic_messages",
+            "Messages consumed, by topic",
+        );
+        for (index, name) in self.topic_names.iter().enumerate() {
+            let count = self.consumed[index].load(Ordering::Relaxed);
+            topics
+                .get_or_create(&label(&[("topic", name)]))
+                .inc_by(count);
+        }
+        let rejected = family(&mut registry, "rejected", "Messages rejected, by reason");
+        for (reason, count) in &report.rejected_by_reason {
+            rejected
+                .get_or_create(&label(&[("reason", reason)]))
+                .inc_by(*count);
+        }
+        let orders = Counter::<u64>::default();
+        orders.inc_by(report.orders);
+        registry.register("orders", "Purchase events (orders)", orders);
+
+        let revenue = Counter::<f64, std::sync::atomic::AtomicU64>::default();
+        revenue.inc_by(report.revenue.as_decimal());
+        registry.register("revenue", "Revenue, sum of purchase totals", revenue);
+        let region_revenue =
+            Family::<Labels, Counter<f64, std::sync::atomic::AtomicU64>>::default();
+        registry.register(
+            "region_revenue",
+            "Revenue by region",
+            region_revenue.clone(),
+        );
+        for (region, money) in &report.revenue_by_region {
+            region_revenue
+                .get_or_create(&label(&[("region", region)]))
+                .inc_by(money.as_decimal());
+        }
+
+        let gauge = |registry: &mut Registry, name: &str, help: &str, value: f64| {
+            let gauge = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+            gauge.set(value);
+            registry.register(name, help, gauge);
+        };
+        gauge(
+            &mut registry,
+            "average_order_value",
+            "Revenue / orders",
+            report.average_order_value.as_decimal(),
+        );
+        gauge(
+            &mut registry,
+            "view_to_purchase_ratio",
+            "Purchase events / view events",
+            report.view_to_purchase,
+        );
+        gauge(
+            &mut registry,
+            "cart_to_purchase_ratio",
+            "Purchase events / add_to_cart events",
+            report.cart_to_purchase,
+        );
+
+        let lag = Family::<Labels, Gauge>::default();
+        registry.register(
+            "consumer_lag",
+            "Messages behind the end of each partition",
+            lag.clone(),
+        );
+        for partition in &snapshot.lag {
+            let number = partition.partition.to_string();
+            lag.get_or_create(&label(&[
+                ("topic", &partition.topic),
+                ("partition", &number),
+            ]))
+            .set(partition.lag);
+        }
+
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = encode(&mut text, &registry);
+        text
+    }
+}
+
+/// Binds `address` now (so a taken port is one clear error before anything else happens) and
+/// serves the dashboard from a thread of its own.
+pub fn start(address: &str, dashboard: Arc<Dashboard>) -> anyhow::Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind(address)
+        .with_context(|| format!("cannot serve the dashboard on {address}"))?;
+    listener.set_nonblocking(true)?;
+    let bound = listener.local_addr()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("dashboard".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let sampler = Arc::clone(&dashboard);
+                tokio::spawn(async move {
+                    let mut previous = [0u64; 3];
+                    let mut tick = tokio::time::interval(Duration::from_secs(1));
+                    loop {
+                        tick.tick().await;
+                        sampler.sample(&mut previous);
+                    }
+                });
+                let app = Router::new()
+                    .route("/", get(page))
+                    .route("/api/metrics", get(api_metrics))
+                    .route("/api/stream", get(stream))
+                    .route("/metrics", get(prometheus))
+                    .route("/healthz", get(|| async { "ok\n" }))
+                    .with_state(dashboard);
+                match tokio::net::TcpListener::from_std(listener) {
+                    Ok(listener) => {
+                        if let Err(error) = axum::serve(listener, app).await {
+                            tracing::error!("dashboard server stopped: {error}");
+                        }
+                    }
+                    Err(error) => tracing::error!("dashboard server cannot start: {error}"),
+                }
+            });
+        })?;
+    Ok(bound)
+}
+
+async fn page() -> Html<&'static str> {
+    Html(PAGE)
+}
+
+async fn api_metrics(State(dashboard): State<Arc<Dashboard>>) -> Json<serde_json::Value> {
+    Json(dashboard.api_json())
+}
+
+async fn prometheus(State(dashboard): State<Arc<Dashboard>>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        dashboard.prometheus(),
+    )
+}
+
+/// Server-Sent Events: the report and the events/s history, once a second.
+async fn stream(
+    State(dashboard): State<Arc<Dashboard>>,
+) -> Sse<impl tokio_stream::Stream<Item = Result<SseEvent, Infallible>>> {
+    let ticks = IntervalStream::new(tokio::time::interval(Duration::from_millis(1000)));
+    let events = ticks.map(move |_| Ok(SseEvent::default().data(dashboard.stream_json())));
+    Sse::new(events).keep_alive(KeepAlive::default())
+}
