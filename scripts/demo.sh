@@ -35,7 +35,14 @@ run_id=$(date +%s)
 "$bin/consumer" --group "demo-consumer-$run_id" --timeout 5s &
 consumer_pid=$!
 trap 'kill "$consumer_pid" 2>/dev/null || true' EXIT
+# The live dashboard over everything in the topics, while the demo runs.
+dashboard=${DEMO_DASHBOARD:-127.0.0.1:8088}
+"$bin/metrics-consumer" --group "demo-dashboard-$run_id" --from-beginning --serve "$dashboard" \
+  --json --every 1000000000 >/dev/null &
+dashboard_pid=$!
+trap 'kill "$consumer_pid" "$dashboard_pid" 2>/dev/null || true' EXIT
 sleep 4 # joining the group takes a moment; events sent before that would not be shown
+echo "== live dashboard: http://$dashboard/ (open it now; it stays up until the demo ends)"
 
 echo "== producing: 40 product events, 15 purchases, 30 user events (3 concurrent streams, one shared simulator)"
 "$bin/run-multiple-producers" --quiet
@@ -44,5 +51,5 @@ wait "$consumer_pid" || true
 echo "== metrics over every event in the topics"
 "$bin/metrics-consumer" --group "demo-metrics-$run_id" --from-beginning --timeout 3s --every 1000000000
 echo
-echo "Next: run the producers again (target/release/run-multiple-producers) while"
-echo "target/release/consumer and target/release/metrics-consumer run in other terminals."
+echo "Next: target/release/metrics-consumer --serve 127.0.0.1:8088 in one terminal (dashboard),"
+echo "target/release/consumer in another, then run target/release/run-multiple-producers again."
