@@ -53,22 +53,7 @@ fn metrics(topics: &TopicSet, group: &str, extra: &[&str]) -> Command {
 
 #[test]
 fn metrics_consumer_final_report_equals_the_engine_over_the_same_events() {
-    let topics = TopicSet::new("metrics");
-    let _cleanup = Cleanup(topics.clone());
-    create_topics(&topics);
-    run_ok(tool("run-multiple-producers", &topics).args([
-        "--seed",
-        "21",
-        "--rate",
-        "0",
-        "--quiet",
-        "--product-events",
-        "3000",
-        "--purchases",
-        "700",
-        "--user-events",
-        "1500",
-    ]));
+    let (topics, _cleanup) = topics_with_events("metrics", 21, (3000, 700, 1500));
     let group = unique("metrics-group");
     let output = run_ok(&mut metrics(
         &topics,
@@ -138,22 +123,7 @@ fn consumer_json_returns_exactly_the_events_written_with_their_places() {
 
 #[test]
 fn malformed_messages_are_rejected_with_a_reason_and_change_no_figure() {
-    let topics = TopicSet::new("malformed");
-    let _cleanup = Cleanup(topics.clone());
-    create_topics(&topics);
-    run_ok(tool("run-multiple-producers", &topics).args([
-        "--rate",
-        "0",
-        "--quiet",
-        "--seed",
-        "8",
-        "--product-events",
-        "200",
-        "--purchases",
-        "50",
-        "--user-events",
-        "100",
-    ]));
+    let (topics, _cleanup) = topics_with_events("malformed", 8, (200, 50, 100));
     let before = expected_report(&topics);
 
     let wrong_type = br#"{"event_id":"0f8fad5b-d9cb-469f-a165-70867728950e","event_type":"view","timestamp":"2026-01-01T00:00:00.000Z","user_id":"U001","session_id":"S1","region":"North","customer_type":"VIP","product_id":"P001","product_name":"Laptop","category":"Electronics","price":"cheap","brand":"Dell"}"#;
@@ -239,20 +209,7 @@ fn malformed_messages_are_rejected_with_a_reason_and_change_no_figure() {
 
 #[test]
 fn a_restarted_metrics_consumer_resumes_in_its_group_and_counts_every_event() {
-    let topics = TopicSet::new("restart");
-    let _cleanup = Cleanup(topics.clone());
-    create_topics(&topics);
-    run_ok(tool("run-multiple-producers", &topics).args([
-        "--rate",
-        "0",
-        "--quiet",
-        "--product-events",
-        "12000",
-        "--purchases",
-        "3000",
-        "--user-events",
-        "5000",
-    ]));
+    let (topics, _cleanup) = topics_with_events("restart", 1, (12000, 3000, 5000));
     let total = 20_000;
     let group = unique("restart-group");
 
@@ -407,22 +364,7 @@ fn dead_letters_are_rejected_messages_copied_untouched_with_their_source_and_rea
 fn killed_again_and_again_with_a_checkpoint_the_final_figures_are_exact() {
     use std::io::BufRead;
 
-    let topics = TopicSet::new("checkpoint");
-    let _cleanup = Cleanup(topics.clone());
-    create_topics(&topics);
-    run_ok(tool("run-multiple-producers", &topics).args([
-        "--rate",
-        "0",
-        "--quiet",
-        "--seed",
-        "12",
-        "--product-events",
-        "36000",
-        "--purchases",
-        "9000",
-        "--user-events",
-        "15000",
-    ]));
+    let (topics, _cleanup) = topics_with_events("checkpoint", 12, (36000, 9000, 15000));
     let dir = tempfile::tempdir().unwrap();
     let checkpoint = dir.path().join("metrics.checkpoint");
     let checkpoint = checkpoint.to_str().unwrap();

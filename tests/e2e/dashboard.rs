@@ -100,22 +100,7 @@ fn wait_for_events(port: u16, events: u64) -> Value {
 
 #[test]
 fn api_and_prometheus_reflect_the_events_consumed() {
-    let topics = TopicSet::new("http");
-    let _cleanup = Cleanup(topics.clone());
-    create_topics(&topics);
-    run_ok(tool("run-multiple-producers", &topics).args([
-        "--seed",
-        "31",
-        "--rate",
-        "0",
-        "--quiet",
-        "--product-events",
-        "2000",
-        "--purchases",
-        "500",
-        "--user-events",
-        "1000",
-    ]));
+    let (topics, _cleanup) = topics_with_events("http", 31, (2000, 500, 1000));
     let port = free_port();
     let mut child = serve(&topics, port, &["--from-beginning", "--timeout", "30s"]);
     let api = wait_for_events(port, 3500);

@@ -286,6 +286,29 @@ pub fn read_topic_at(servers: &str, topic: &str) -> Vec<Record> {
     records
 }
 
+/// Fresh topics (deleted when the returned guard drops) holding a seeded launcher run of
+/// (product events, purchases, user events).
+pub fn topics_with_events(test: &str, seed: u64, counts: (u64, u64, u64)) -> (TopicSet, Cleanup) {
+    let topics = TopicSet::new(test);
+    let cleanup = Cleanup(topics.clone());
+    create_topics(&topics);
+    let (product_events, purchases, user_events) = counts;
+    run_ok(tool("run-multiple-producers", &topics).args([
+        "--rate".to_string(),
+        "0".to_string(),
+        "--quiet".to_string(),
+        "--seed".to_string(),
+        seed.to_string(),
+        "--product-events".to_string(),
+        product_events.to_string(),
+        "--purchases".to_string(),
+        purchases.to_string(),
+        "--user-events".to_string(),
+        user_events.to_string(),
+    ]));
+    (topics, cleanup)
+}
+
 /// Creates the topics with setup-topics (3 partitions).
 pub fn create_topics(topics: &TopicSet) {
     run_ok(tool("setup-topics", topics).args(["--partitions", "3"]));
