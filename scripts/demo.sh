@@ -30,9 +30,9 @@ echo "== creating topics"
 "$bin/setup-topics"
 
 # The live consumer first, in a fresh group from the newest events, so it shows this run's events
-# as they arrive; it stops by itself once the producers are done and it has been idle for 5 s.
+# as they arrive; it stops by itself once the producers are done and it has been idle for 10 s.
 run_id=$(date +%s)
-"$bin/consumer" --group "demo-consumer-$run_id" --timeout 5s &
+"$bin/consumer" --group "demo-consumer-$run_id" --timeout 10s &
 consumer_pid=$!
 trap 'kill "$consumer_pid" 2>/dev/null || true' EXIT
 # The live dashboard over everything in the topics, while the demo runs.
