@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use clap::Args;
 use rdkafka::message::{BorrowedMessage, Message};
 use shopstream_core::admin::TopicAdmin;
@@ -140,14 +139,7 @@ impl Session {
             Some(topic) => Some(dead_letters(settings, connect_timeout, topic)?),
             None => None,
         };
-        let stop = Arc::new(AtomicBool::new(false));
-        let handler_stop = Arc::clone(&stop);
-        ctrlc::set_handler(move || {
-            if handler_stop.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-        })
-        .context("cannot install the Ctrl-C handler")?;
+        let stop = crate::stop_on_ctrl_c()?;
         Ok(Session {
             consumer,
             subscription,

@@ -9,6 +9,8 @@ pub mod serve;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -100,6 +102,20 @@ pub fn settings(kafka: &KafkaArgs) -> anyhow::Result<Settings> {
     kafka.apply(&mut settings);
     tracing::debug!("settings: {:?}", settings.describe());
     Ok(settings)
+}
+
+/// A flag that the first Ctrl-C (or SIGTERM) raises, so the tool stops cleanly (flushing,
+/// committing); a second one exits at once with code 130.
+pub fn stop_on_ctrl_c() -> anyhow::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let handler_stop = Arc::clone(&stop);
+    ctrlc::set_handler(move || {
+        if handler_stop.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    })
+    .context("cannot install the Ctrl-C handler")?;
+    Ok(stop)
 }
 
 /// Runs a tool's `try_main`; an error becomes one line on stderr and exit code 1.

@@ -3,11 +3,9 @@
 
 use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use clap::Args;
 use colored::Colorize;
 use comfy_table::{CellAlignment, Table, presets};
@@ -96,15 +94,7 @@ pub fn run(
     let total: Option<u64> = total.sum();
     let mut display = choose_display(pace, rate, total);
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let handler_stop = Arc::clone(&stop);
-    ctrlc::set_handler(move || {
-        if handler_stop.swap(true, Ordering::SeqCst) {
-            // A second Ctrl-C: do not wait for the flush.
-            std::process::exit(130);
-        }
-    })
-    .context("cannot install the Ctrl-C handler")?;
+    let stop = crate::stop_on_ctrl_c()?;
 
     let started = Instant::now();
     let deadline = pace.duration.map(|d| started + d);

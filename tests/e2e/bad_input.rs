@@ -6,21 +6,6 @@ use std::process::Output;
 
 use crate::util::*;
 
-/// stderr of a failed run, checked to be exactly one line starting with "error: ".
-fn one_error_line(output: &Output) -> String {
-    assert!(
-        !output.status.success(),
-        "should have failed: {}",
-        String::from_utf8_lossy(&output.stdout)
-    );
-    let stderr = String::from_utf8_lossy(&output.stderr)
-        .trim_end()
-        .to_string();
-    assert_eq!(stderr.lines().count(), 1, "one line, not: {stderr}");
-    assert!(stderr.starts_with("error: "), "{stderr}");
-    stderr
-}
-
 fn producer_in(dir: &Path, topics: &TopicSet, dotenv: &str) -> Output {
     write_file(dir, ".env", dotenv);
     tool("product-producer", topics)

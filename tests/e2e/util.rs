@@ -429,3 +429,18 @@ impl Drop for LocalBroker {
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.script("kill")));
     }
 }
+
+/// stderr of a failed run, checked to be exactly one line starting with "error: ".
+pub fn one_error_line(output: &Output) -> String {
+    assert!(
+        !output.status.success(),
+        "should have failed: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr)
+        .trim_end()
+        .to_string();
+    assert_eq!(stderr.lines().count(), 1, "one line, not: {stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    stderr
+}
