@@ -4,29 +4,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use shopstream_core::metrics::MetricsEngine;
-use shopstream_core::{TopicKind, decode};
 
 use crate::util::*;
-
-/// The engine's report over everything now in the three topics (computed here, independently
-/// of the binary under test).
-fn expected_report(topics: &TopicSet) -> Value {
-    let mut engine = MetricsEngine::new();
-    for (kind, topic) in [
-        (TopicKind::ProductEvents, &topics.product_events),
-        (TopicKind::Purchases, &topics.purchases),
-        (TopicKind::UserEvents, &topics.user_events),
-    ] {
-        for record in read_topic(topic) {
-            match decode(&record.payload, Some(kind)) {
-                Ok(event) => engine.record(&event),
-                Err(reason) => engine.record_rejected(&reason),
-            }
-        }
-    }
-    serde_json::to_value(engine.report()).unwrap()
-}
 
 /// The business figures of a metrics-consumer JSON report (without where-it-stands fields).
 fn figures(report: &Value) -> Value {

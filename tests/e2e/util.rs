@@ -444,3 +444,25 @@ pub fn one_error_line(output: &Output) -> String {
     assert!(stderr.starts_with("error: "), "{stderr}");
     stderr
 }
+
+/// The engine's report over everything now in the three topics (computed here, independently
+/// of the binary under test).
+pub fn expected_report(topics: &TopicSet) -> serde_json::Value {
+    let mut engine = shopstream_core::metrics::MetricsEngine::new();
+    for (kind, topic) in [
+        (
+            shopstream_core::TopicKind::ProductEvents,
+            &topics.product_events,
+        ),
+        (shopstream_core::TopicKind::Purchases, &topics.purchases),
+        (shopstream_core::TopicKind::UserEvents, &topics.user_events),
+    ] {
+        for record in read_topic(topic) {
+            match shopstream_core::decode(&record.payload, Some(kind)) {
+                Ok(event) => engine.record(&event),
+                Err(reason) => engine.record_rejected(&reason),
+            }
+        }
+    }
+    serde_json::to_value(engine.report()).unwrap()
+}

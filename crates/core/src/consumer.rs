@@ -14,7 +14,7 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use serde::Serialize;
 
 use crate::config::{Settings, TopicNames};
-use crate::kafka::{ConnectError, ShopContext, client_config, missing_topic, probe_cluster};
+use crate::kafka::{ConnectError, ShopContext, client_config_with, missing_topic, probe_cluster};
 use crate::vocab::TopicKind;
 
 #[derive(Debug, thiserror::Error)]
@@ -123,33 +123,32 @@ impl EventConsumer {
             });
         }
         let manual = subscription.assigned_from.is_some();
-        let mut config = client_config(settings, client_id);
-        for (key, value) in [
-            ("group.id", subscription.group.as_str()),
-            ("enable.auto.commit", if manual { "false" } else { "true" }),
-            // Offsets are stored by `processed`, after the caller has handled the message.
-            ("enable.auto.offset.store", "false"),
-            (
-                "auto.offset.reset",
-                if subscription.from_beginning {
-                    "earliest"
-                } else {
-                    "latest"
-                },
-            ),
-            ("statistics.interval.ms", "1000"),
-            ("enable.partition.eof", "false"),
-            // librdkafka waits this long before fetching again once its queue is full (default
-            // 1 s): far too long for a consumer that drains its queue at hundreds of thousands of
-            // events per second.
-            ("fetch.queue.backoff.ms", "10"),
-            // A live view: the broker answers a fetch within 100 ms even with little new data.
-            ("fetch.wait.max.ms", "100"),
-        ] {
-            if !settings.kafka_properties.contains_key(key) {
-                config.set(key, value);
-            }
-        }
+        let config = client_config_with(
+            settings,
+            client_id,
+            &[
+                ("group.id", subscription.group.as_str()),
+                ("enable.auto.commit", if manual { "false" } else { "true" }),
+                // Offsets are stored by `processed`, after the caller has handled the message.
+                ("enable.auto.offset.store", "false"),
+                (
+                    "auto.offset.reset",
+                    if subscription.from_beginning {
+                        "earliest"
+                    } else {
+                        "latest"
+                    },
+                ),
+                ("statistics.interval.ms", "1000"),
+                ("enable.partition.eof", "false"),
+                // librdkafka waits this long before fetching again once its queue is full (default
+                // 1 s): far too long for a consumer that drains its queue at hundreds of thousands of
+                // events per second.
+                ("fetch.queue.backoff.ms", "10"),
+                // A live view: the broker answers a fetch within 100 ms even with little new data.
+                ("fetch.wait.max.ms", "100"),
+            ],
+        );
         let consumer: BaseConsumer<LagContext> = config
             .create_with_context(LagContext::default())
             .map_err(ConsumerError::Create)?;

@@ -12,7 +12,7 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
 
 use crate::config::Settings;
 use crate::event::DecodeError;
-use crate::kafka::{ShopContext, client_config};
+use crate::kafka::{ShopContext, client_config_with};
 
 /// Header names added to each dead letter.
 pub const SOURCE_TOPIC: &str = "shopstream.source.topic";
@@ -68,8 +68,11 @@ impl DeadLetters {
         topic: &str,
         timeout: Duration,
     ) -> Result<DeadLetters, DeadLetterError> {
-        let mut config = client_config(settings, "shopstream-dead-letters");
-        config.set("enable.idempotence", "true");
+        let config = client_config_with(
+            settings,
+            "shopstream-dead-letters",
+            &[("enable.idempotence", "true")],
+        );
         let producer = config
             .create_with_context(DeliveryOutcome::default())
             .map_err(DeadLetterError::Create)?;

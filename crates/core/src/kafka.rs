@@ -31,11 +31,24 @@ pub fn is_secret(property: &str) -> bool {
 
 /// The librdkafka configuration for a client of these settings.
 pub fn client_config(settings: &Settings, client_id: &str) -> ClientConfig {
+    client_config_with(settings, client_id, &[])
+}
+
+/// [`client_config`] with a client's own defaults (acks, group.id, ...); a KAFKA_* setting for the
+/// same property still wins, so every librdkafka option can be overridden from .env.
+pub fn client_config_with(
+    settings: &Settings,
+    client_id: &str,
+    defaults: &[(&str, &str)],
+) -> ClientConfig {
     let mut config = ClientConfig::new();
     config
         .set("bootstrap.servers", &settings.bootstrap_servers)
         .set("client.id", client_id)
         .set_log_level(RDKafkaLogLevel::Warning);
+    for (property, value) in defaults {
+        config.set(*property, *value);
+    }
     for (property, value) in &settings.kafka_properties {
         config.set(property, value);
     }
@@ -261,6 +274,17 @@ mod tests {
         assert_eq!(config.get("security.protocol"), Some("SASL_PLAINTEXT"));
         assert_eq!(config.get("bootstrap.servers"), Some("localhost:9092"));
         assert_eq!(config.get("client.id"), Some("test"));
+    }
+
+    #[test]
+    fn a_kafka_setting_overrides_a_client_default() {
+        let mut settings = crate::config::Settings::resolve(&Default::default()).unwrap();
+        settings
+            .kafka_properties
+            .insert("linger.ms".into(), "50".into());
+        let config = client_config_with(&settings, "test", &[("linger.ms", "5"), ("acks", "all")]);
+        assert_eq!(config.get("linger.ms"), Some("50"));
+        assert_eq!(config.get("acks"), Some("all"));
     }
 
     #[test]

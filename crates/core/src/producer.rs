@@ -14,7 +14,7 @@ use rdkafka::types::RDKafkaErrorCode;
 
 use crate::config::Settings;
 use crate::event::Event;
-use crate::kafka::{ConnectError, ShopContext, client_config, missing_topic, probe_cluster};
+use crate::kafka::{ConnectError, ShopContext, client_config_with, missing_topic, probe_cluster};
 use crate::vocab::TopicKind;
 
 /// How many delivery failures are kept, with their keys, for the report.
@@ -141,20 +141,18 @@ impl EventProducer {
                 servers: settings.bootstrap_servers.clone(),
             });
         }
-        let mut config = client_config(settings, client_id);
-        // Ours first; KAFKA_* settings in client_config's pass-through win where they overlap.
-        for (key, value) in [
-            ("enable.idempotence", "true"),
-            ("acks", "all"),
-            ("linger.ms", "5"),
-            ("queue.buffering.max.messages", "500000"),
-            // Same key -> same partition as Kafka's Java clients.
-            ("partitioner", "murmur2_random"),
-        ] {
-            if !settings.kafka_properties.contains_key(key) {
-                config.set(key, value);
-            }
-        }
+        let config = client_config_with(
+            settings,
+            client_id,
+            &[
+                ("enable.idempotence", "true"),
+                ("acks", "all"),
+                ("linger.ms", "5"),
+                ("queue.buffering.max.messages", "500000"),
+                // Same key -> same partition as Kafka's Java clients.
+                ("partitioner", "murmur2_random"),
+            ],
+        );
         let producer: BaseProducer<DeliveryContext> = config
             .create_with_context(DeliveryContext::default())
             .map_err(ProducerError::Create)?;
