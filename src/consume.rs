@@ -153,7 +153,9 @@ impl Session {
     /// offset is committed.
     pub fn run(&self, args: &ConsumeArgs, handler: &mut impl Handler) -> anyhow::Result<Ending> {
         let mut seen: u64 = 0;
-        let mut last_message = Instant::now();
+        // Since when no message has come; read from the clock only when a poll comes back empty,
+        // not once per message.
+        let mut idle_since: Option<Instant> = None;
         let ending = loop {
             if self.stop.load(Ordering::Relaxed) {
                 break Ending::Interrupted;
@@ -161,22 +163,22 @@ impl Session {
             if args.max_messages.is_some_and(|max| seen >= max) {
                 break Ending::MaxMessages;
             }
-            if args.timeout.is_some_and(|t| last_message.elapsed() >= t) {
-                break Ending::Idle;
-            }
-            let Some(result) = self.consumer.poll(Duration::from_millis(100)) else {
-                handler.idle()?;
-                continue;
-            };
-            let message = match result {
-                Ok(message) => message,
-                Err(error) => {
-                    // Transient broker trouble is retried by librdkafka; say it and go on.
-                    tracing::warn!("consumer: {error}");
+            let message = match self.consumer.poll(Duration::from_millis(100)) {
+                Some(Ok(message)) => message,
+                nothing_or_error => {
+                    if let Some(Err(error)) = nothing_or_error {
+                        // Transient broker trouble is retried by librdkafka; say it and go on.
+                        tracing::warn!("consumer: {error}");
+                    }
+                    let since = *idle_since.get_or_insert_with(Instant::now);
+                    if args.timeout.is_some_and(|t| since.elapsed() >= t) {
+                        break Ending::Idle;
+                    }
+                    handler.idle()?;
                     continue;
                 }
             };
-            last_message = Instant::now();
+            idle_since = None;
             seen += 1;
             let Some(kind) = self.consumer.kind_of(message.topic()) else {
                 continue;

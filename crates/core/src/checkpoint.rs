@@ -160,7 +160,7 @@ impl Checkpoint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::DecodeError;
+    use crate::decode::DecodeError;
 
     fn topics() -> Vec<String> {
         vec!["a".to_string(), "b".to_string()]

@@ -11,7 +11,7 @@ use rdkafka::message::{BorrowedMessage, DeliveryResult, Header, Headers, Message
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
 
 use crate::config::Settings;
-use crate::event::DecodeError;
+use crate::decode::DecodeError;
 use crate::kafka::{ShopContext, client_config_with};
 
 /// Header names added to each dead letter.

@@ -11,6 +11,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod consumer;
 pub mod dead_letter;
+pub mod decode;
 pub mod event;
 pub mod kafka;
 pub mod metrics;
@@ -23,7 +24,8 @@ pub mod vocab;
 
 pub use catalog::{Catalog, Product, User};
 pub use config::{Settings, TopicNames};
-pub use event::{DecodeError, Details, Event, ProductInfo, decode};
+pub use decode::{DecodeError, decode};
+pub use event::{Details, Event, ProductInfo};
 pub use money::Money;
 pub use timestamp::Timestamp;
 pub use vocab::{CustomerType, Device, EventType, PaymentMethod, Region, TopicKind};

@@ -2,7 +2,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::*;
-use crate::event::decode;
+use crate::decode::decode;
 use crate::stories;
 use crate::vocab::EventType;
 

@@ -18,6 +18,9 @@ pub enum TimestampError {
     OutOfRange,
 }
 
+/// 1970-01-01 counted as chrono's `num_days_from_ce` counts it.
+const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
 /// 9999-12-31T23:59:59.999Z: the last instant with a four-digit year.
 const MAX_MILLIS: i64 = 253_402_300_799_999;
 
@@ -62,15 +65,16 @@ impl Timestamp {
                 d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
             })
         };
+        // chrono checks the date (month lengths, leap years); the time of day is plain arithmetic.
         let date =
             chrono::NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)?;
-        let time = chrono::NaiveTime::from_hms_milli_opt(
-            number(11..13)?,
-            number(14..16)?,
-            number(17..19)?,
-            number(20..23)?,
-        )?;
-        let millis = date.and_time(time).and_utc().timestamp_millis();
+        let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+        if hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        let seconds_of_day = i64::from(hour * 3600 + minute * 60 + second);
+        let days = i64::from(date.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE);
+        let millis = (days * 86_400 + seconds_of_day) * 1000 + i64::from(number(20..23)?);
         (0..=MAX_MILLIS)
             .contains(&millis)
             .then_some(Timestamp(millis))
@@ -131,6 +135,31 @@ mod tests {
                 .to_rfc3339_opts(SecondsFormat::Millis, true);
             assert_eq!(Timestamp::from_millis(millis).to_string(), expected);
         }
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_chrono() {
+        let mut millis = 0;
+        while millis < MAX_MILLIS {
+            let text = Timestamp::from_millis(millis).to_string();
+            assert_eq!(Timestamp::parse_canonical(&text), Some(Timestamp(millis)));
+            millis += 7_777_777_777;
+        }
+        for text in [
+            "2025-02-29T00:00:00.000Z",
+            "2024-02-30T00:00:00.000Z",
+            "2024-13-01T00:00:00.000Z",
+            "2024-01-01T24:00:00.000Z",
+            "2024-01-01T23:60:00.000Z",
+            "2024-01-01T23:59:60.000Z",
+            "1969-12-31T23:59:59.999Z",
+        ] {
+            assert_eq!(Timestamp::parse_canonical(text), None, "{text}");
+        }
+        assert_eq!(
+            Timestamp::parse_canonical("2024-02-29T23:59:59.999Z"),
+            Some(Timestamp(1_709_251_199_999))
+        );
     }
 
     #[test]
