@@ -95,7 +95,7 @@ pub trait Handler {
     /// Handles one message; its offset is stored only after this returned Ok.
     fn message(&mut self, incoming: Incoming<'_>) -> anyhow::Result<()>;
 
-    /// Called when no message arrived for a moment.
+    /// Called when no message arrived for a moment (or a poll brought an error instead).
     fn idle(&mut self) -> anyhow::Result<()> {
         Ok(())
     }

@@ -1,9 +1,10 @@
 //! The strict decoder: message bytes to an [`Event`], or the reason they are not one.
 //!
-//! Two readers fill the same [`RawEvent`], and one `validate` turns it into an event: the fast
-//! [`flat`] reader for the flat, escape-free objects producers write, and serde_json for
-//! everything else (and for every rejection, so reasons name the field). The fast reader only
-//! ever answers "this object" or "not for me", so both paths accept exactly the same messages.
+//! Two readers fill the same [`RawEvent`], and one `validate` turns it into an event or a
+//! reason: the fast [`flat`] reader for the flat objects producers write, and serde_json for
+//! everything else (so a message that is not JSON, or has a field of the wrong type, is explained
+//! by serde_json, naming the field). The fast reader only ever answers "this object" or "not for
+//! me", so both paths give the same answer, event or reason, for every message.
 
 use std::borrow::Cow;
 
@@ -80,7 +81,7 @@ pub fn decode_general(
     decode_with(bytes, expected_topic, Readers::GeneralOnly)
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum Readers {
     FlatFirst,
     GeneralOnly,

@@ -98,8 +98,8 @@ enum Slot<'r, 'a> {
     Texts(&'r mut Option<Vec<Text<'a>>>),
 }
 
-/// Largest whole part of an amount read here; larger ones go to the general reader, which also
-/// decides whether they are too large.
+/// Most digits in the whole part of an amount read here; longer ones go to the general reader,
+/// which also decides whether they are too large.
 const MAX_AMOUNT_DIGITS: usize = 10;
 /// Longest count read here (u32::MAX has 10 digits; the range check follows).
 const MAX_COUNT_DIGITS: usize = 10;
@@ -372,7 +372,9 @@ mod tests {
         for length in 0..40 {
             for at in 0..length {
                 for (byte, other) in [(b'"', b'\\'), (b'\\', b'"'), (0x1f, b'"'), (0, 0)] {
-                    let mut bytes = vec![b'a'; length];
+                    let mut bytes: Vec<u8> = (0..length)
+                        .map(|i| if i % 2 == 0 { 0xa2 } else { 0xdc })
+                        .collect();
                     bytes[at] = byte;
                     // A later match and bytes one off the needles never hide the first.
                     if at + 1 < length {
@@ -384,7 +386,10 @@ mod tests {
                     assert_eq!(find_string_end(&bytes), Some(at), "{length} {at}");
                 }
             }
-            let plain: Vec<u8> = (0..length).map(|i| b" !#[]\x7f\xff"[i % 7]).collect();
+            // Bytes that are a needle but for the high bit, as in UTF-8 text ("¢" is C2 A2).
+            let plain: Vec<u8> = (0..length)
+                .map(|i| b" !#[]\x7f\xff\xa2\xdc\x80\x9c\xc2"[i % 12])
+                .collect();
             assert_eq!(find_string_end(&plain), None);
         }
     }

@@ -148,9 +148,8 @@ fn rejects_an_event_on_the_wrong_topic() {
     );
 }
 
-/// Every input of the fuzzer's minimized corpus (fuzz/regressions/decode.hex): never a panic,
-/// both readers agree,
-/// and what is accepted encodes back to itself.
+/// Every input of the fuzzer's minimized corpora (fuzz/regressions/decode.hex): never a panic,
+/// both readers agree, and what is accepted encodes back to itself.
 #[test]
 fn fuzz_corpus_regressions() {
     let path = concat!(
@@ -246,13 +245,37 @@ fn both_readers_agree_on_every_one_byte_change() {
     }
 }
 
-/// Python's json.dumps writes ", " and ": "; the flat reader takes that too.
+/// Python's json.dumps writes `{"a": 1, "b": ["x", "y"]}`, and pretty printers break lines; the
+/// flat reader takes both.
 #[test]
-fn the_flat_reader_takes_the_python_demo_spacing() {
+fn the_flat_reader_takes_the_python_demo_spacing_and_pretty_printing() {
+    fn python_dumps(value: &Value) -> String {
+        match value {
+            Value::Object(map) => {
+                let fields: Vec<String> = map
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), python_dumps(v)))
+                    .collect();
+                format!("{{{}}}", fields.join(", "))
+            }
+            Value::Array(items) => {
+                let items: Vec<String> = items.iter().map(python_dumps).collect();
+                format!("[{}]", items.join(", "))
+            }
+            other => other.to_string(),
+        }
+    }
     for event in one_of_each() {
         let value: Value = serde_json::from_str(&event.to_json()).unwrap();
-        let spaced = serde_json::to_string_pretty(&value).unwrap();
-        assert!(flat::read(&spaced).is_some(), "{spaced}");
-        assert_eq!(decode(spaced.as_bytes(), None).unwrap(), event);
+        let python = python_dumps(&value);
+        assert!(
+            python.contains(", \"") && python.contains("\": "),
+            "{python}"
+        );
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        for spaced in [python, pretty] {
+            assert!(flat::read(&spaced).is_some(), "{spaced}");
+            assert_eq!(decode(spaced.as_bytes(), None).unwrap(), event);
+        }
     }
 }
