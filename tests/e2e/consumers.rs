@@ -262,11 +262,7 @@ fn a_missing_topic_is_said_at_once() {
         .unwrap();
     assert_eq!(
         one_error_line(&output),
-        format!(
-            "error: topic {} does not exist on {} (run setup-topics to create it)",
-            topics.product_events,
-            bootstrap()
-        )
+        missing_topic_error(&topics.product_events)
     );
     assert!(started.elapsed() < Duration::from_secs(10));
 }

@@ -226,11 +226,7 @@ fn a_missing_topic_or_a_down_broker_is_one_clear_line() {
         .unwrap();
     assert_eq!(
         one_error_line(&output),
-        format!(
-            "error: topic {} does not exist on {} (run setup-topics to create it)",
-            topics.purchases,
-            bootstrap()
-        )
+        missing_topic_error(&topics.purchases)
     );
 
     let started = Instant::now();

@@ -430,6 +430,14 @@ impl Drop for LocalBroker {
     }
 }
 
+/// What a tool says when `topic` is not on the test broker.
+pub fn missing_topic_error(topic: &str) -> String {
+    format!(
+        "error: topic {topic} does not exist on {} (run setup-topics to create it)",
+        bootstrap()
+    )
+}
+
 /// stderr of a failed run, checked to be exactly one line starting with "error: ".
 pub fn one_error_line(output: &Output) -> String {
     assert!(

@@ -14,15 +14,13 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use serde::Serialize;
 
 use crate::config::{Settings, TopicNames};
-use crate::kafka::{ConnectError, ShopContext, client_config_with, missing_topic, probe_cluster};
+use crate::kafka::{ShopContext, TopicsError, client_config_with, probe_topics};
 use crate::vocab::TopicKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConsumerError {
     #[error(transparent)]
-    Connect(#[from] ConnectError),
-    #[error("topic {topic} does not exist on {servers} (run setup-topics to create it)")]
-    TopicMissing { topic: String, servers: String },
+    Topics(#[from] TopicsError),
     #[error("cannot create the Kafka consumer: {0}")]
     Create(#[source] KafkaError),
     #[error("cannot subscribe to {topics}: {source}")]
@@ -110,18 +108,12 @@ impl EventConsumer {
         subscription: &Subscription,
         client_id: &str,
     ) -> Result<EventConsumer, ConsumerError> {
-        let metadata = probe_cluster(settings, timeout)?;
+        let metadata = probe_topics(settings, timeout, &subscription.topics)?;
         let names: Vec<&str> = subscription
             .topics
             .iter()
             .map(|&kind| settings.topics.name(kind))
             .collect();
-        if let Some(topic) = missing_topic(&metadata, &names) {
-            return Err(ConsumerError::TopicMissing {
-                topic: topic.to_string(),
-                servers: settings.bootstrap_servers.clone(),
-            });
-        }
         let manual = subscription.assigned_from.is_some();
         let config = client_config_with(
             settings,

@@ -12,6 +12,7 @@ use rdkafka::producer::{BaseProducer, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 
 use crate::config::Settings;
+use crate::vocab::TopicKind;
 
 pub const REDACTED: &str = "********";
 
@@ -230,8 +231,38 @@ pub fn probe_cluster(settings: &Settings, timeout: Duration) -> Result<Metadata,
     }
 }
 
+/// Why a producer or consumer cannot start on its topics.
+#[derive(Debug, thiserror::Error)]
+pub enum TopicsError {
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error("topic {topic} does not exist on {servers} (run setup-topics to create it)")]
+    Missing { topic: String, servers: String },
+}
+
+/// [`probe_cluster`], then checks that the topics of `kinds` exist; the metadata is returned for
+/// whoever needs more of it.
+pub fn probe_topics(
+    settings: &Settings,
+    timeout: Duration,
+    kinds: &[TopicKind],
+) -> Result<Metadata, TopicsError> {
+    let metadata = probe_cluster(settings, timeout)?;
+    let names: Vec<&str> = kinds
+        .iter()
+        .map(|&kind| settings.topics.name(kind))
+        .collect();
+    if let Some(topic) = missing_topic(&metadata, &names) {
+        return Err(TopicsError::Missing {
+            topic: topic.to_string(),
+            servers: settings.bootstrap_servers.clone(),
+        });
+    }
+    Ok(metadata)
+}
+
 /// The first of `names` that the cluster's metadata does not list (or lists with an error).
-pub fn missing_topic<'n>(metadata: &Metadata, names: &[&'n str]) -> Option<&'n str> {
+fn missing_topic<'n>(metadata: &Metadata, names: &[&'n str]) -> Option<&'n str> {
     names.iter().copied().find(|name| {
         !metadata
             .topics()

@@ -14,7 +14,7 @@ use rdkafka::types::RDKafkaErrorCode;
 
 use crate::config::Settings;
 use crate::event::Event;
-use crate::kafka::{ConnectError, ShopContext, client_config_with, missing_topic, probe_cluster};
+use crate::kafka::{ShopContext, TopicsError, client_config_with, probe_topics};
 use crate::vocab::TopicKind;
 
 /// How many delivery failures are kept, with their keys, for the report.
@@ -23,9 +23,7 @@ const FAILURES_KEPT: usize = 20;
 #[derive(Debug, thiserror::Error)]
 pub enum ProducerError {
     #[error(transparent)]
-    Connect(#[from] ConnectError),
-    #[error("topic {topic} does not exist on {servers} (run setup-topics to create it)")]
-    TopicMissing { topic: String, servers: String },
+    Topics(#[from] TopicsError),
     #[error("cannot create the Kafka producer: {0}")]
     Create(#[source] KafkaError),
     #[error("cannot send to {topic}: {source}")]
@@ -130,17 +128,7 @@ impl EventProducer {
         targets: &[TopicKind],
         client_id: &str,
     ) -> Result<EventProducer, ProducerError> {
-        let metadata = probe_cluster(settings, timeout)?;
-        let names: Vec<&str> = targets
-            .iter()
-            .map(|&kind| settings.topics.name(kind))
-            .collect();
-        if let Some(topic) = missing_topic(&metadata, &names) {
-            return Err(ProducerError::TopicMissing {
-                topic: topic.to_string(),
-                servers: settings.bootstrap_servers.clone(),
-            });
-        }
+        probe_topics(settings, timeout, targets)?;
         let config = client_config_with(
             settings,
             client_id,
