@@ -163,58 +163,62 @@ impl Dashboard {
                 .collect()
         };
 
-        let family = |registry: &mut Registry, name: &str, help: &str| {
+        // A counter family with one label, one series per entry.
+        let counts_by = |registry: &mut Registry,
+                         name: &str,
+                         help: &str,
+                         label_name: &str,
+                         counts: &mut dyn Iterator<Item = (&str, u64)>| {
             let family = Family::<Labels, Counter>::default();
             registry.register(name, help, family.clone());
-            family
+            for (value, count) in counts {
+                family
+                    .get_or_create(&label(&[(label_name, value)]))
+                    .inc_by(count);
+            }
         };
-        let events = family(
+        counts_by(
             &mut registry,
             "events",
             "Valid events consumed, by event type",
+            "event_type",
+            &mut report.events_by_type.iter().map(|(k, v)| (*k, *v)),
         );
-        for (event_type, count) in &report.events_by_type {
-            events
-                .get_or_create(&label(&[("event_type", event_type)]))
-                .inc_by(*count);
-        }
-        let regions = family(
+        counts_by(
             &mut registry,
             "region_events",
             "Valid events consumed, by region",
+            "region",
+            &mut report.events_by_region.iter().map(|(k, v)| (*k, *v)),
         );
-        for (region, count) in &report.events_by_region {
-            regions
-                .get_or_create(&label(&[("region", region)]))
-                .inc_by(*count);
-        }
-        let customers = family(
+        counts_by(
             &mut registry,
             "customer_type_events",
             "Valid events consumed, by customer type",
+            "customer_type",
+            &mut report.events_by_customer_type.iter().map(|(k, v)| (*k, *v)),
         );
-        for (customer_type, count) in &report.events_by_customer_type {
-            customers
-                .get_or_create(&label(&[("customer_type", customer_type)]))
-                .inc_by(*count);
-        }
-        let topics = family(
+        counts_by(
             &mut registry,
             "topic_messages",
             "Messages consumed, by topic",
+            "topic",
+            &mut self
+                .topic_names
+                .iter()
+                .zip(&self.consumed)
+                .map(|(name, count)| (name.as_str(), count.load(Ordering::Relaxed))),
         );
-        for (index, name) in self.topic_names.iter().enumerate() {
-            let count = self.consumed[index].load(Ordering::Relaxed);
-            topics
-                .get_or_create(&label(&[("topic", name)]))
-                .inc_by(count);
-        }
-        let rejected = family(&mut registry, "rejected", "Messages rejected, by reason");
-        for (reason, count) in &report.rejected_by_reason {
-            rejected
-                .get_or_create(&label(&[("reason", reason)]))
-                .inc_by(*count);
-        }
+        counts_by(
+            &mut registry,
+            "rejected",
+            "Messages rejected, by reason",
+            "reason",
+            &mut report
+                .rejected_by_reason
+                .iter()
+                .map(|(k, v)| (k.as_str(), *v)),
+        );
         let orders = Counter::<u64>::default();
         orders.inc_by(report.orders);
         registry.register("orders", "Purchase events (orders)", orders);
