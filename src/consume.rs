@@ -66,13 +66,15 @@ fn parse_topic_kind(text: &str) -> Result<TopicKind, String> {
 /// One message, decoded or rejected.
 pub struct Incoming<'m> {
     pub kind: TopicKind,
+    /// The topic's name, read once from the message (librdkafka hands it over as a C string).
+    topic: &'m str,
     pub message: &'m BorrowedMessage<'m>,
     pub decoded: Result<Event<'m>, DecodeError>,
 }
 
 impl Incoming<'_> {
     pub fn topic(&self) -> &str {
-        self.message.topic()
+        self.topic
     }
 
     pub fn partition(&self) -> i32 {
@@ -180,7 +182,8 @@ impl Session {
             };
             idle_since = None;
             seen += 1;
-            let Some(kind) = self.consumer.kind_of(message.topic()) else {
+            let topic = message.topic();
+            let Some(kind) = self.consumer.kind_of(topic) else {
                 continue;
             };
             let decoded = decode(message.payload().unwrap_or_default(), Some(kind));
@@ -189,6 +192,7 @@ impl Session {
             }
             handler.message(Incoming {
                 kind,
+                topic,
                 message: &message,
                 decoded,
             })?;
