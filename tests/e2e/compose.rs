@@ -48,17 +48,10 @@ fn compose_command() -> Option<Command> {
 
 #[test]
 fn compose_file_is_valid_for_docker_compose() {
-    let Some(mut compose) = compose_command() else {
-        // Optional on a developer machine; .ci/run installs it, so CI always checks.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have docker compose (or docker-compose) to check the compose file"
-        );
-        eprintln!(
-            "neither `docker compose` nor `docker-compose` is installed: compose check not run"
-        );
-        return;
-    };
+    let mut compose = compose_command().expect(
+        "docker compose (or docker-compose) checks the compose file: scripts/test.sh installs it \
+         (scripts/prerequisites.sh --compose)",
+    );
     let output = compose
         .args(["-f", "docker-compose.yml", "config", "-q"])
         .current_dir(repo_root())
