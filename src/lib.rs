@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use shopstream_core::Settings;
+use shopstream_kafka::Settings;
 
 /// How to reach Kafka; every tool takes these.
 #[derive(Debug, Clone, Args)]
@@ -86,7 +86,7 @@ pub fn start(common: &CommonArgs, tool: &str) {
     tracing::debug!(
         "{tool} {} with librdkafka {}",
         env!("CARGO_PKG_VERSION"),
-        shopstream_core::kafka::librdkafka_version()
+        shopstream_kafka::client::librdkafka_version()
     );
 }
 

@@ -10,9 +10,10 @@ use clap::Args;
 use colored::Colorize;
 use comfy_table::{CellAlignment, Table, presets};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use shopstream_core::producer::{EventProducer, TopicCounts};
 use shopstream_core::simulator::{Quota, Quotas, Simulator};
-use shopstream_core::{Catalog, Event, Settings, TopicKind, TopicNames};
+use shopstream_core::{Catalog, Event, TopicKind};
+use shopstream_kafka::producer::{EventProducer, TopicCounts};
+use shopstream_kafka::{Settings, TopicNames};
 
 use crate::describe;
 

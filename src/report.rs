@@ -1,8 +1,8 @@
 //! The metrics report for people: aligned tables with headings (comfy-table).
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
-use shopstream_core::consumer::PartitionLag;
 use shopstream_core::metrics::{Report, TopProduct};
+use shopstream_kafka::consumer::PartitionLag;
 
 fn table(header: Vec<&str>) -> Table {
     let mut table = Table::new();

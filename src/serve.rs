@@ -25,8 +25,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use serde::Serialize;
 use shopstream_core::TopicKind;
-use shopstream_core::consumer::PartitionLag;
 use shopstream_core::metrics::{MetricsEngine, Report};
+use shopstream_kafka::consumer::PartitionLag;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::IntervalStream;
 

@@ -6,10 +6,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use colored::Colorize;
 use serde::Serialize;
-use shopstream::consume::{ConsumeArgs, Handler, Incoming, Session};
+use shopstream::consume::ConsumeArgs;
 use shopstream::describe;
 use shopstream::{CommonArgs, KafkaArgs};
 use shopstream_core::Event;
+use shopstream_kafka::consume::{Handler, Incoming, Session};
 
 /// Show every event of product-events, purchases and user-events as it arrives.
 ///
@@ -41,10 +42,9 @@ fn try_main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     shopstream::start(&cli.common, "consumer");
     let settings = shopstream::settings(&cli.kafka)?;
-    let session = Session::connect(
+    let session = cli.consume.connect(
         &settings,
         cli.kafka.connect_timeout,
-        &cli.consume,
         "shopstream-consumer",
         "shopstream-consumer",
         None,
@@ -57,7 +57,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
         events: 0,
         rejected: 0,
     };
-    session.run(&cli.consume, &mut printer)?;
+    session.run(&cli.consume.limits(), &mut printer)?;
     if !cli.consume.json {
         eprintln!("{} events, {} rejected", printer.events, printer.rejected);
     }
@@ -72,6 +72,8 @@ struct Printer {
 }
 
 impl Handler for Printer {
+    type Error = anyhow::Error;
+
     fn message(&mut self, incoming: Incoming<'_>) -> anyhow::Result<()> {
         match &incoming.decoded {
             Ok(_) => self.events += 1,
@@ -87,7 +89,7 @@ impl Handler for Printer {
     }
 }
 
-fn print_legend(settings: &shopstream_core::Settings, session: &Session) {
+fn print_legend(settings: &shopstream_kafka::Settings, session: &Session) {
     let topics: Vec<String> = session
         .subscription
         .topics

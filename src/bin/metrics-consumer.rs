@@ -7,12 +7,13 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use colored::Colorize;
-use shopstream::consume::{ConsumeArgs, Handler, Incoming, Session};
+use shopstream::consume::ConsumeArgs;
 use shopstream::serve::{self, Dashboard, JsonReport};
 use shopstream::{CommonArgs, KafkaArgs, report};
 use shopstream_core::TopicKind;
 use shopstream_core::checkpoint::Checkpoint;
-use shopstream_core::consumer::PartitionLag;
+use shopstream_kafka::consume::{Handler, Incoming, Session};
+use shopstream_kafka::consumer::PartitionLag;
 
 /// Business metrics over product-events, purchases and user-events, live.
 ///
@@ -107,10 +108,9 @@ fn try_main() -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let session = Session::connect(
+    let session = cli.consume.connect(
         &settings,
         cli.kafka.connect_timeout,
-        &cli.consume,
         DEFAULT_GROUP,
         "shopstream-metrics-consumer",
         cli.checkpoint.as_ref().map(|_| state.offsets.clone()),
@@ -135,7 +135,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
         last_publish: Instant::now(),
     };
     metrics.publish();
-    session.run(&cli.consume, &mut metrics)?;
+    session.run(&cli.consume.limits(), &mut metrics)?;
     metrics.save()?;
     let lag = session
         .consumer
@@ -211,6 +211,8 @@ impl Metrics<'_> {
 }
 
 impl Handler for Metrics<'_> {
+    type Error = anyhow::Error;
+
     fn message(&mut self, incoming: Incoming<'_>) -> anyhow::Result<()> {
         match &incoming.decoded {
             Ok(event) => self.state.engine.record(event),

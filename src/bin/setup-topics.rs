@@ -6,7 +6,7 @@ use clap::Parser;
 use colored::Colorize;
 use serde_json::json;
 use shopstream::{CommonArgs, KafkaArgs};
-use shopstream_core::admin::{CreateOutcome, TopicAdmin, TopicInfo};
+use shopstream_kafka::admin::{CreateOutcome, TopicAdmin, TopicInfo};
 
 /// Create the three ShopStream topics (product-events, purchases, user-events).
 ///

@@ -12,10 +12,10 @@ use rdkafka::message::{DeliveryResult, Message};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
 use rdkafka::types::RDKafkaErrorCode;
 
-use crate::config::Settings;
-use crate::event::Event;
-use crate::kafka::{ShopContext, TopicsError, client_config_with, probe_topics};
-use crate::vocab::TopicKind;
+use crate::client::{ShopContext, TopicsError, client_config_with, probe_topics};
+use crate::settings::Settings;
+use shopstream_core::Event;
+use shopstream_core::TopicKind;
 
 /// How many delivery failures are kept, with their keys, for the report.
 const FAILURES_KEPT: usize = 20;

@@ -7,8 +7,8 @@ use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 use serde::Serialize;
 
-use crate::config::Settings;
-use crate::kafka::{ConnectError, ShopContext, client_config, probe_cluster};
+use crate::client::{ConnectError, ShopContext, client_config, probe_cluster};
+use crate::settings::Settings;
 
 /// A topic as the cluster reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

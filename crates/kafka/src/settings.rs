@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::vocab::TopicKind;
+use shopstream_core::TopicKind;
 
 /// Every setting of design.md with its built-in default (None: no default).
 pub const SETTINGS: &[(&str, &str)] = &[
@@ -49,6 +49,22 @@ const NOT_CLIENT_SETTINGS: &[&str] = &[
     "KAFKA_VERSION",
     "KAFKA_CLUSTER_ID",
 ];
+
+pub const REDACTED: &str = "********";
+
+/// Whether a librdkafka property holds a secret that must never be shown.
+pub fn is_secret(property: &str) -> bool {
+    let property = property.to_ascii_lowercase();
+    [
+        "password",
+        "secret",
+        "sasl.oauthbearer.config",
+        "ssl.key.pem",
+        "private",
+    ]
+    .iter()
+    .any(|needle| property.contains(needle))
+}
 
 /// The topic names in use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -319,11 +335,7 @@ impl Settings {
             ),
         ];
         for (property, value) in &self.kafka_properties {
-            let shown = if crate::kafka::is_secret(property) {
-                crate::kafka::REDACTED
-            } else {
-                value
-            };
+            let shown = if is_secret(property) { REDACTED } else { value };
             lines.push((format!("({property})"), shown.to_string()));
         }
         lines

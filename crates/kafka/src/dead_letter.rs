@@ -10,9 +10,9 @@ use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, DeliveryResult, Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
 
-use crate::config::Settings;
-use crate::decode::DecodeError;
-use crate::kafka::{ShopContext, client_config_with};
+use crate::client::{ShopContext, client_config_with};
+use crate::settings::Settings;
+use shopstream_core::DecodeError;
 
 /// Header names added to each dead letter.
 pub const SOURCE_TOPIC: &str = "shopstream.source.topic";

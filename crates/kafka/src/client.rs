@@ -11,24 +11,8 @@ use rdkafka::metadata::Metadata;
 use rdkafka::producer::{BaseProducer, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 
-use crate::config::Settings;
-use crate::vocab::TopicKind;
-
-pub const REDACTED: &str = "********";
-
-/// Whether a librdkafka property holds a secret that must never be shown.
-pub fn is_secret(property: &str) -> bool {
-    let property = property.to_ascii_lowercase();
-    [
-        "password",
-        "secret",
-        "sasl.oauthbearer.config",
-        "ssl.key.pem",
-        "private",
-    ]
-    .iter()
-    .any(|needle| property.contains(needle))
-}
+use crate::settings::{REDACTED, Settings, is_secret};
+use shopstream_core::TopicKind;
 
 /// The librdkafka configuration for a client of these settings.
 pub fn client_config(settings: &Settings, client_id: &str) -> ClientConfig {
@@ -297,7 +281,7 @@ mod tests {
 
     #[test]
     fn passthrough_properties_reach_the_client_config() {
-        let mut settings = crate::config::Settings::resolve(&Default::default()).unwrap();
+        let mut settings = crate::settings::Settings::resolve(&Default::default()).unwrap();
         settings
             .kafka_properties
             .insert("security.protocol".into(), "SASL_PLAINTEXT".into());
@@ -309,7 +293,7 @@ mod tests {
 
     #[test]
     fn a_kafka_setting_overrides_a_client_default() {
-        let mut settings = crate::config::Settings::resolve(&Default::default()).unwrap();
+        let mut settings = crate::settings::Settings::resolve(&Default::default()).unwrap();
         settings
             .kafka_properties
             .insert("linger.ms".into(), "50".into());
@@ -320,9 +304,9 @@ mod tests {
 
     #[test]
     fn unreachable_broker_fails_within_the_timeout_with_a_reason() {
-        let settings = crate::config::Settings {
+        let settings = crate::settings::Settings {
             bootstrap_servers: "127.0.0.1:1".into(),
-            ..crate::config::Settings::resolve(&Default::default()).unwrap()
+            ..crate::settings::Settings::resolve(&Default::default()).unwrap()
         };
         let err = probe_cluster(&settings, Duration::from_secs(2)).unwrap_err();
         assert!(matches!(err, ConnectError::Unreachable { .. }), "{err}");

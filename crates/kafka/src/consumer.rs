@@ -13,9 +13,9 @@ use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use serde::Serialize;
 
-use crate::config::{Settings, TopicNames};
-use crate::kafka::{ShopContext, TopicsError, client_config_with, probe_topics};
-use crate::vocab::TopicKind;
+use crate::client::{ShopContext, TopicsError, client_config_with, probe_topics};
+use crate::settings::{Settings, TopicNames};
+use shopstream_core::TopicKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConsumerError {

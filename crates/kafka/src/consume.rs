@@ -1,0 +1,200 @@
+//! The consume loop both consumers share: poll, decode (a bad message becomes a rejection, never
+//! a crash), copy rejections to the dead-letter topic, hand each message to a [`Handler`], then
+//! store its offset (at least once).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use rdkafka::message::{BorrowedMessage, Message};
+use shopstream_core::{DecodeError, Event, TopicKind, decode};
+
+use crate::admin::{AdminError, TopicAdmin};
+use crate::consumer::{ConsumerError, EventConsumer, Subscription};
+use crate::dead_letter::{DeadLetterError, DeadLetters};
+use crate::settings::Settings;
+
+/// One message, decoded or rejected.
+pub struct Incoming<'m> {
+    pub kind: TopicKind,
+    /// The topic's name, read once from the message (librdkafka hands it over as a C string).
+    topic: &'m str,
+    pub message: &'m BorrowedMessage<'m>,
+    pub decoded: Result<Event<'m>, DecodeError>,
+}
+
+impl Incoming<'_> {
+    pub fn topic(&self) -> &str {
+        self.topic
+    }
+
+    pub fn partition(&self) -> i32 {
+        self.message.partition()
+    }
+
+    pub fn offset(&self) -> i64 {
+        self.message.offset()
+    }
+
+    pub fn key(&self) -> Option<String> {
+        self.message
+            .key()
+            .map(|k| String::from_utf8_lossy(k).into_owned())
+    }
+}
+
+/// What a tool does with the messages. The loop's own errors become the handler's error type, so
+/// a tool sees one kind of error from [`Session::run`].
+pub trait Handler {
+    type Error: From<ConsumeError>;
+
+    /// Handles one message; its offset is stored only after this returned Ok.
+    fn message(&mut self, incoming: Incoming<'_>) -> Result<(), Self::Error>;
+
+    /// Called when no message arrived for a moment (or a poll brought an error instead).
+    fn idle(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// When the loop ends by itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Stop after this many messages (valid or rejected).
+    pub max_messages: Option<u64>,
+    /// Stop after this long without a message.
+    pub idle_timeout: Option<Duration>,
+}
+
+/// Why consumption ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    MaxMessages,
+    Idle,
+    Interrupted,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConsumeError {
+    #[error(transparent)]
+    Consumer(#[from] ConsumerError),
+    #[error(transparent)]
+    DeadLetter(#[from] DeadLetterError),
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error("cannot start the runtime for the admin client")]
+    Runtime(#[source] std::io::Error),
+}
+
+/// A subscribed consumer, its dead-letter writer if any, and the flag that stops it.
+pub struct Session {
+    pub consumer: EventConsumer,
+    pub subscription: Subscription,
+    dead_letters: Option<DeadLetters>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Session {
+    /// Connects and subscribes; with a `dead_letter_topic`, also the writer for it (creating the
+    /// topic like setup-topics would when it is missing). Raising `stop` ends [`Session::run`].
+    pub fn connect(
+        settings: &Settings,
+        connect_timeout: Duration,
+        subscription: Subscription,
+        client_id: &str,
+        dead_letter_topic: Option<&str>,
+        stop: Arc<AtomicBool>,
+    ) -> Result<Session, ConsumeError> {
+        let consumer = EventConsumer::connect(settings, connect_timeout, &subscription, client_id)?;
+        let dead_letters = match dead_letter_topic {
+            Some(topic) => Some(dead_letters(settings, connect_timeout, topic)?),
+            None => None,
+        };
+        Ok(Session {
+            consumer,
+            subscription,
+            dead_letters,
+            stop,
+        })
+    }
+
+    /// Consumes until `limits` or the stop flag end it. Each message goes to `handler`, and its
+    /// offset is stored only after the handler returned; at the end every stored offset is
+    /// committed.
+    pub fn run<H: Handler>(&self, limits: &Limits, handler: &mut H) -> Result<Ending, H::Error> {
+        let mut seen: u64 = 0;
+        // Since when no message has come; read from the clock only when a poll comes back empty,
+        // not once per message.
+        let mut idle_since: Option<Instant> = None;
+        let ending = loop {
+            if self.stop.load(Ordering::Relaxed) {
+                break Ending::Interrupted;
+            }
+            if limits.max_messages.is_some_and(|max| seen >= max) {
+                break Ending::MaxMessages;
+            }
+            let message = match self.consumer.poll(Duration::from_millis(100)) {
+                Some(Ok(message)) => message,
+                nothing_or_error => {
+                    if let Some(Err(error)) = nothing_or_error {
+                        // Transient broker trouble is retried by librdkafka; say it and go on.
+                        tracing::warn!("consumer: {error}");
+                    }
+                    let since = *idle_since.get_or_insert_with(Instant::now);
+                    if limits.idle_timeout.is_some_and(|t| since.elapsed() >= t) {
+                        break Ending::Idle;
+                    }
+                    handler.idle()?;
+                    continue;
+                }
+            };
+            idle_since = None;
+            seen += 1;
+            let topic = message.topic();
+            let Some(kind) = self.consumer.kind_of(topic) else {
+                continue;
+            };
+            let decoded = decode(message.payload().unwrap_or_default(), Some(kind));
+            if let (Err(reason), Some(dead_letters)) = (&decoded, &self.dead_letters) {
+                dead_letters
+                    .send(&message, reason)
+                    .map_err(ConsumeError::from)?;
+            }
+            handler.message(Incoming {
+                kind,
+                topic,
+                message: &message,
+                decoded,
+            })?;
+            self.consumer
+                .processed(&message)
+                .map_err(ConsumeError::from)?;
+        };
+        tracing::debug!("stopped consuming ({ending:?}) after {seen} messages; committing offsets");
+        self.consumer.commit().map_err(ConsumeError::from)?;
+        tracing::debug!("offsets committed");
+        Ok(ending)
+    }
+}
+
+/// The dead-letter writer, creating its topic (like setup-topics would) when it is missing.
+fn dead_letters(
+    settings: &Settings,
+    timeout: Duration,
+    topic: &str,
+) -> Result<DeadLetters, ConsumeError> {
+    let admin = TopicAdmin::connect(settings, timeout)?;
+    if admin.describe(&[topic])?.is_empty() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .map_err(ConsumeError::Runtime)?;
+        runtime.block_on(admin.create(
+            &[topic],
+            settings.partitions,
+            settings.replication_factor,
+        ))?;
+        tracing::info!("created dead-letter topic {topic}");
+    }
+    Ok(DeadLetters::new(settings, topic, timeout)?)
+}

@@ -1,0 +1,20 @@
+//! ShopStream on Apache Kafka: everything that talks to a broker, built on rdkafka (librdkafka).
+//! Typed errors, no printing; the binaries in the root package decide what a person sees.
+//!
+//! - [`settings`]: the one table of settings, layered environment > .env > default
+//! - [`client`]: librdkafka configuration, the shared client context and the connection probe
+//! - [`admin`]: topic administration (create, describe, delete)
+//! - [`producer`]: the idempotent event producer, accounting for every delivery report
+//! - [`consumer`]: the group consumer with offsets stored after processing, and lag
+//! - [`consume`]: the consume loop and the [`consume::Handler`] a tool plugs into it
+//! - [`dead_letter`]: copies rejected messages, untouched, to a dead-letter topic
+
+pub mod admin;
+pub mod client;
+pub mod consume;
+pub mod consumer;
+pub mod dead_letter;
+pub mod producer;
+pub mod settings;
+
+pub use settings::{Settings, TopicNames};
