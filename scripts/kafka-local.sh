@@ -10,10 +10,29 @@
 #   KAFKA_LOCAL_PORT             PLAINTEXT listener port            (default 9092)
 #   KAFKA_LOCAL_CONTROLLER_PORT  KRaft controller port              (default PORT+1000)
 #   KAFKA_LOCAL_SASL_PORT        also open a SASL_PLAINTEXT (PLAIN) listener on this port (default: none)
-#   KAFKA_LOCAL_SASL_USERS       user=password pairs for that listener (default "shopstream=shopstream-secret")
+#   KAFKA_LOCAL_SASL_USERS       user=password pairs for PLAIN, on SASL_PLAINTEXT and SASL_SSL
+#                                (default "shopstream=shopstream-secret")
+#   KAFKA_LOCAL_SSL_PORT         also open an SSL listener: the client verifies the broker with ca.pem, no
+#                                client certificate (default: none)
+#   KAFKA_LOCAL_MTLS_PORT        also open an SSL listener that requires a client certificate signed by
+#                                ca.pem (mutual TLS); CN=NAME is the principal User:NAME (default: none)
+#   KAFKA_LOCAL_SASL_SSL_PORT    also open a SASL_SSL listener: SCRAM-SHA-512, SCRAM-SHA-256 and PLAIN (default: none)
+#   KAFKA_LOCAL_SCRAM_USERS      user=password pairs, SCRAM-SHA-256 and -512 credentials written when the
+#                                storage is formatted (first start) (default "shopstream=shopstream-secret")
+#   KAFKA_LOCAL_ADMIN            user=password of one more SCRAM user, a super user with ACLs (default "admin=admin-secret")
+#   KAFKA_LOCAL_ACLS             1: Kafka's StandardAuthorizer; only ACLs allow, except for super users
+#                                User:ANONYMOUS (PLAINTEXT, controller, SSL without certificate) and the admin
+#                                (default: 0, no authorization)
+#   KAFKA_LOCAL_CLIENT_KEY_PASSWORD  password of tls/client-encrypted.key (default "client-key-secret")
 #   KAFKA_LOCAL_DIR              state directory                    (default .kafka/broker-PORT)
 #   KAFKA_LOCAL_HEAP             JVM heap                           (default 1g)
 #   KAFKA_LOCAL_START_TIMEOUT    seconds to wait for the broker     (default 90)
+#
+# With an SSL, MTLS or SASL_SSL port the first start writes throw-away certificates into DIR/tls/ (openssl
+# and Java's keytool): ca.pem (the CA), client.pem + client.key (+ client-encrypted.key), CN=client, signed
+# by it; other-ca.pem and other-client.pem + other-client.key (CN=client, signed by the unrelated other CA,
+# for failure tests); the broker's certificate (SAN DNS:localhost, IP:127.0.0.1) in broker.p12.
+# `start` prints the client settings of each secured listener as .env lines (passwords are never shown).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,11 +44,20 @@ port=${KAFKA_LOCAL_PORT:-9092}
 controller_port=${KAFKA_LOCAL_CONTROLLER_PORT:-$((port + 1000))}
 sasl_port=${KAFKA_LOCAL_SASL_PORT:-}
 sasl_users=${KAFKA_LOCAL_SASL_USERS:-shopstream=shopstream-secret}
+ssl_port=${KAFKA_LOCAL_SSL_PORT:-}
+mtls_port=${KAFKA_LOCAL_MTLS_PORT:-}
+sasl_ssl_port=${KAFKA_LOCAL_SASL_SSL_PORT:-}
+scram_users=${KAFKA_LOCAL_SCRAM_USERS:-shopstream=shopstream-secret}
+admin=${KAFKA_LOCAL_ADMIN:-admin=admin-secret}
+acls=${KAFKA_LOCAL_ACLS:-0}
 state_dir=${KAFKA_LOCAL_DIR:-$root/.kafka/broker-$port}
 heap=${KAFKA_LOCAL_HEAP:-1g}
 start_timeout=${KAFKA_LOCAL_START_TIMEOUT:-90}
 pid_file="$state_dir/kafka.pid"
 log_file="$state_dir/server.log"
+tls_dir="$state_dir/tls"
+# The SCRAM users the storage was formatted with (a digest: they cannot be added later by this script).
+scram_digest_file="$state_dir/scram-users.sha256"
 
 say() { printf 'kafka-local: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -103,15 +131,155 @@ our_pid() {
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
+tls_wanted() { [ -n "$ssl_port$mtls_port$sasl_ssl_port" ]; }
+acls_on() { [ "$acls" = 1 ]; }
+
+# The checks that need no Java: KAFKA_LOCAL_ACLS, the ports (numbers, one per listener), the SCRAM users.
+check_settings() {
+  case "$acls" in 0 | 1 | "") ;; *) die "KAFKA_LOCAL_ACLS must be 1 (authorization on) or 0, not '$acls'" ;; esac
+  local entry var p other seen=" "
+  for entry in KAFKA_LOCAL_PORT="$port" KAFKA_LOCAL_CONTROLLER_PORT="$controller_port" \
+    KAFKA_LOCAL_SASL_PORT="$sasl_port" KAFKA_LOCAL_SSL_PORT="$ssl_port" \
+    KAFKA_LOCAL_MTLS_PORT="$mtls_port" KAFKA_LOCAL_SASL_SSL_PORT="$sasl_ssl_port"; do
+    var=${entry%%=*} p=${entry#*=}
+    [ -n "$p" ] || continue
+    if ! [[ "$p" =~ ^[0-9]+$ ]] || ((p < 1 || p > 65535)); then die "$var must be a TCP port number, not '$p'"; fi
+    if [[ "$seen" == *" $p:"* ]]; then
+      other=${seen#*" $p:"} other=${other%% *}
+      die "$other and $var are both $p: each listener needs a port of its own"
+    fi
+    seen="$seen$p:$var "
+  done
+  if [ -n "$sasl_ssl_port" ]; then
+    scram_pairs >/dev/null
+  fi
+}
+
+# The SCRAM user=password pairs (KAFKA_LOCAL_SCRAM_USERS, then the admin), one a line; dies on a bad one.
+scram_pairs() {
+  local pair name seen=" " pairs
+  read -r -a pairs <<<"$scram_users $admin"
+  for pair in "${pairs[@]}"; do
+    name=${pair%%=*}
+    [[ "$pair" == *=* && -n "$name" && -n "${pair#*=}" ]] ||
+      die "KAFKA_LOCAL_SCRAM_USERS and KAFKA_LOCAL_ADMIN take user=password pairs (separated by spaces), and '${name:-=...}' is not one"
+    [[ "$pair" != *[],[\"]* ]] ||
+      die "SCRAM user $name: a user name or password cannot hold , [ ] or \" (KAFKA_LOCAL_SCRAM_USERS or KAFKA_LOCAL_ADMIN)"
+    [[ "$seen" != *" $name "* ]] ||
+      die "SCRAM user $name is listed twice (KAFKA_LOCAL_SCRAM_USERS and KAFKA_LOCAL_ADMIN)"
+    seen="$seen$name "
+    echo "$pair"
+  done
+}
+
+first_user() { local pairs; read -r -a pairs <<<"$1"; echo "${pairs[0]%%=*}"; }
+admin_name() { echo "${admin%%=*}"; }
+
+# On the first start with a TLS listener: a throw-away CA, the broker's keystore and truststore (keytool),
+# client certificates (PEM, for librdkafka), and an unrelated second CA and client for failure tests.
+ensure_tls() {
+  if [ ! -f "$tls_dir/broker.p12" ]; then
+    command -v openssl >/dev/null 2>&1 ||
+      die "openssl is needed to make the TLS certificates, and it is not on PATH (Debian/Ubuntu: apt-get install openssl)"
+    command -v keytool >/dev/null 2>&1 ||
+      die "Java's keytool is needed to make the broker's keystore, and it is not on PATH (it comes with the JDK/JRE)"
+    local tmp="$state_dir/tls.tmp" rc
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+    set +e
+    (set -e; umask 077; cd "$tmp"; generate_tls) >"$state_dir/tls.log" 2>&1
+    rc=$?
+    set -e
+    [ "$rc" = 0 ] || die "making the TLS certificates failed: $(tail -n 3 "$state_dir/tls.log" | tr '\n' ' ')(see $state_dir/tls.log)"
+    mv "$tmp" "$tls_dir"
+  fi
+  # Rewritten on each start, so that it always opens with KAFKA_LOCAL_CLIENT_KEY_PASSWORD.
+  KLS_KEY_PASSWORD=${KAFKA_LOCAL_CLIENT_KEY_PASSWORD:-client-key-secret} \
+    openssl pkey -in "$tls_dir/client.key" -aes256 -passout env:KLS_KEY_PASSWORD \
+    -out "$tls_dir/client-encrypted.key" 2>>"$state_dir/tls.log" ||
+    die "encrypting tls/client-encrypted.key failed (see $state_dir/tls.log)"
+}
+
+# Runs in the new tls folder (set -e, umask 077).
+generate_tls() {
+  local days=3650
+  openssl rand -hex 16 >store.password
+  export KLS_STORE_PASSWORD
+  KLS_STORE_PASSWORD=$(cat store.password)
+  cat >openssl.cnf <<'EOF'
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[broker]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth, clientAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+  new_key() { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1"; }
+  # sign CSR CA SECTION OUT
+  sign() {
+    openssl x509 -req -in "$1" -CA "$2.pem" -CAkey "$2.key" -set_serial "0x$(openssl rand -hex 15)" \
+      -days "$days" -sha256 -extfile openssl.cnf -extensions "$3" -out "$4"
+  }
+  # new_ca NAME SUBJECT
+  new_ca() {
+    new_key "$1.key"
+    openssl req -config openssl.cnf -x509 -new -key "$1.key" -subj "$2" -days "$days" -sha256 \
+      -extensions ca -out "$1.pem"
+  }
+  # new_client NAME SUBJECT CA
+  new_client() {
+    new_key "$1.key"
+    openssl req -config openssl.cnf -new -key "$1.key" -subj "$2" -out "$1.csr"
+    sign "$1.csr" "$3" client "$1.pem"
+  }
+  new_ca ca "/O=ShopStream/CN=ShopStream local test CA"
+  new_ca other-ca "/O=Elsewhere/CN=Unrelated test CA"
+  new_client client "/O=ShopStream/CN=client" ca
+  new_client other-client "/O=Elsewhere/CN=client" other-ca
+
+  local store=(-storetype PKCS12 -storepass:env KLS_STORE_PASSWORD)
+  keytool -genkeypair -alias broker -keyalg RSA -keysize 2048 -validity "$days" \
+    -dname "CN=localhost, O=ShopStream" -keystore broker.p12 "${store[@]}"
+  keytool -certreq -alias broker -keystore broker.p12 "${store[@]}" -file broker.csr
+  sign broker.csr ca broker broker.pem
+  keytool -importcert -noprompt -alias ca -file ca.pem -keystore broker.p12 "${store[@]}"
+  keytool -importcert -alias broker -file broker.pem -keystore broker.p12 "${store[@]}"
+  # What the mutual-TLS listener accepts client certificates from.
+  keytool -importcert -noprompt -alias ca -file ca.pem -keystore truststore.p12 "${store[@]}"
+  rm -f ./*.csr openssl.cnf
+  chmod 644 ./*.pem
+}
+
 write_config() {
   local listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port"
   local advertised="PLAINTEXT://127.0.0.1:$port"
   local protocol_map="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
-  if [ -n "$sasl_port" ]; then
-    listeners="$listeners,SASL_PLAINTEXT://127.0.0.1:$sasl_port"
-    advertised="$advertised,SASL_PLAINTEXT://127.0.0.1:$sasl_port"
-    protocol_map="$protocol_map,SASL_PLAINTEXT:SASL_PLAINTEXT"
-  fi
+  # add_listener NAME PROTOCOL PORT: one more listener on 127.0.0.1 when PORT is set.
+  add_listener() {
+    [ -n "$3" ] || return 0
+    listeners="$listeners,$1://127.0.0.1:$3"
+    advertised="$advertised,$1://127.0.0.1:$3"
+    protocol_map="$protocol_map,$1:$2"
+  }
+  add_listener SASL_PLAINTEXT SASL_PLAINTEXT "$sasl_port"
+  add_listener SSL SSL "$ssl_port"
+  add_listener MTLS SSL "$mtls_port"
+  add_listener SASL_SSL SASL_SSL "$sasl_ssl_port"
   cat >"$state_dir/server.properties" <<EOF
 # Written by scripts/kafka-local.sh: single-node KRaft, broker and controller in one JVM.
 process.roles=broker,controller
@@ -141,6 +309,45 @@ sasl.enabled.mechanisms=PLAIN
 listener.name.sasl_plaintext.plain.sasl.jaas.config=$jaas;
 EOF
   fi
+  if tls_wanted; then
+    local store_password
+    store_password=$(cat "$tls_dir/store.password")
+    cat >>"$state_dir/server.properties" <<EOF
+# TLS, with the throw-away certificates in $tls_dir (clients trust ca.pem).
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$tls_dir/broker.p12
+ssl.keystore.password=$store_password
+ssl.key.password=$store_password
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$tls_dir/truststore.p12
+ssl.truststore.password=$store_password
+ssl.client.auth=none
+listener.name.mtls.ssl.client.auth=required
+# A client certificate with the subject CN=NAME,... is the principal User:NAME.
+ssl.principal.mapping.rules=RULE:^CN=([^,]+).*\$/\$1/,DEFAULT
+EOF
+  fi
+  if [ -n "$sasl_ssl_port" ]; then
+    local plain="org.apache.kafka.common.security.plain.PlainLoginModule required" pair pairs
+    read -r -a pairs <<<"$sasl_users"
+    for pair in "${pairs[@]}"; do plain="$plain user_${pair%%=*}=\"${pair#*=}\""; done
+    cat >>"$state_dir/server.properties" <<EOF
+# SCRAM credentials live in the cluster metadata, written when the storage was formatted.
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512,SCRAM-SHA-256,PLAIN
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=$plain;
+EOF
+  fi
+  if acls_on; then
+    cat >>"$state_dir/server.properties" <<EOF
+# Authorization: only ACLs allow. User:ANONYMOUS (PLAINTEXT, the controller, SSL without a client
+# certificate) is a super user so that the broker itself and the plaintext tools keep working.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:ANONYMOUS;User:$(admin_name)
+EOF
+  fi
   cat >"$state_dir/log4j2.properties" <<'EOF'
 rootLogger.level = INFO
 rootLogger.appenderRef.stdout.ref = STDOUT
@@ -156,12 +363,27 @@ EOF
 }
 
 format_storage() {
-  [ -f "$state_dir/data/meta.properties" ] && return
+  local scram=() digest="" pair mechanism
+  if [ -n "$sasl_ssl_port" ]; then
+    while read -r pair; do
+      for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do
+        scram+=(--add-scram "$mechanism=[name=${pair%%=*},password=${pair#*=}]")
+      done
+    done < <(scram_pairs)
+    digest=$(scram_pairs | sha256sum | cut -d' ' -f1)
+  fi
+  if [ -f "$state_dir/data/meta.properties" ]; then
+    if [ -n "$digest" ] && [ "$(cat "$scram_digest_file" 2>/dev/null)" != "$digest" ]; then
+      die "the storage in $state_dir was formatted without these SCRAM users (KAFKA_LOCAL_SCRAM_USERS, KAFKA_LOCAL_ADMIN): delete that folder to start afresh, or use another KAFKA_LOCAL_DIR"
+    fi
+    return
+  fi
   local cluster_id
   cluster_id=$(java -cp "$(classpath)" -Dlog4j2.configurationFile="$(tools_log_config)" kafka.tools.StorageTool random-uuid)
   java -cp "$(classpath)" -Dlog4j2.configurationFile="$(tools_log_config)" kafka.tools.StorageTool \
-    format --standalone -t "$cluster_id" -c "$state_dir/server.properties" >"$state_dir/format.log" 2>&1 ||
+    format --standalone -t "$cluster_id" -c "$state_dir/server.properties" ${scram[@]+"${scram[@]}"} >"$state_dir/format.log" 2>&1 ||
     die "formatting KRaft storage failed: $(tail -n 3 "$state_dir/format.log")"
+  if [ -n "$digest" ]; then echo "$digest" >"$scram_digest_file"; fi
 }
 
 # Ready means: it answers a metadata request (listing topics), not merely that the port is open.
@@ -180,21 +402,72 @@ $(tail -n 15 "$log_file")"
   die "the broker did not answer on 127.0.0.1:$port within ${start_timeout}s; see $log_file"
 }
 
+# The .env lines a client uses for each secured listener, to stderr. Passwords are never shown.
+print_client_settings() {
+  tls_wanted || return 0
+  local ca="$tls_dir/ca.pem"
+  say "client settings (.env lines) for the secured listeners:"
+  {
+    if [ -n "$sasl_port" ]; then
+      printf '%s\n' "# SASL_PLAINTEXT (PLAIN), no encryption" \
+        "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$sasl_port" "KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT" \
+        "KAFKA_SASL_MECHANISM=PLAIN" "KAFKA_SASL_USERNAME=$(first_user "$sasl_users")" \
+        "KAFKA_SASL_PASSWORD=<its password in KAFKA_LOCAL_SASL_USERS>" ""
+    fi
+    if [ -n "$ssl_port" ]; then
+      printf '%s\n' "# SSL: the broker is verified with the local CA, no client certificate (principal User:ANONYMOUS)" \
+        "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$ssl_port" "KAFKA_SECURITY_PROTOCOL=SSL" "KAFKA_SSL_CA_LOCATION=$ca" ""
+    fi
+    if [ -n "$mtls_port" ]; then
+      printf '%s\n' "# mutual TLS: the broker requires a client certificate signed by the local CA (principal User:client)" \
+        "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$mtls_port" "KAFKA_SECURITY_PROTOCOL=SSL" "KAFKA_SSL_CA_LOCATION=$ca" \
+        "KAFKA_SSL_CERTIFICATE_LOCATION=$tls_dir/client.pem" "KAFKA_SSL_KEY_LOCATION=$tls_dir/client.key" \
+        "# or the same key encrypted: KAFKA_SSL_KEY_LOCATION=$tls_dir/client-encrypted.key" \
+        "#   with KAFKA_SSL_KEY_PASSWORD=<KAFKA_LOCAL_CLIENT_KEY_PASSWORD>" ""
+    fi
+    if [ -n "$sasl_ssl_port" ]; then
+      printf '%s\n' "# SASL_SSL with SCRAM-SHA-512 (SCRAM-SHA-256 and PLAIN work too), the broker verified with the local CA" \
+        "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$sasl_ssl_port" "KAFKA_SECURITY_PROTOCOL=SASL_SSL" "KAFKA_SSL_CA_LOCATION=$ca" \
+        "KAFKA_SASL_MECHANISM=SCRAM-SHA-512" "KAFKA_SASL_USERNAME=$(first_user "$scram_users")" \
+        "KAFKA_SASL_PASSWORD=<its password in KAFKA_LOCAL_SCRAM_USERS>" ""
+    fi
+  } >&2
+  if acls_on; then
+    say "ACLs enforced: super users User:ANONYMOUS and User:$(admin_name) (SCRAM, password in KAFKA_LOCAL_ADMIN); others need ACLs"
+  fi
+}
+
 start() {
   local pid
+  check_settings
   if pid=$(our_pid); then
     say "already running on 127.0.0.1:$port (pid $pid)"
+    print_client_settings
     return
   fi
   require_java
-  for p in "$port" "$controller_port" ${sasl_port:+"$sasl_port"}; do
-    port_open "$p" && die "port $p on 127.0.0.1 is taken by another process; free it or choose another with KAFKA_LOCAL_PORT (and KAFKA_LOCAL_CONTROLLER_PORT)"
+  local entry var p
+  for entry in "KAFKA_LOCAL_PORT (and KAFKA_LOCAL_CONTROLLER_PORT)=$port" \
+    "KAFKA_LOCAL_PORT (and KAFKA_LOCAL_CONTROLLER_PORT)=$controller_port" \
+    "KAFKA_LOCAL_PORT (and KAFKA_LOCAL_CONTROLLER_PORT)=$sasl_port" "KAFKA_LOCAL_SSL_PORT=$ssl_port" \
+    "KAFKA_LOCAL_MTLS_PORT=$mtls_port" "KAFKA_LOCAL_SASL_SSL_PORT=$sasl_ssl_port"; do
+    var=${entry%=*} p=${entry##*=}
+    if [ -n "$p" ] && port_open "$p"; then
+      die "port $p on 127.0.0.1 is taken by another process; free it or choose another with $var"
+    fi
   done
   resolve_classpath
   mkdir -p "$state_dir/data"
+  if tls_wanted; then ensure_tls; fi
   write_config
   format_storage
-  say "starting Apache Kafka $kafka_version on 127.0.0.1:$port${sasl_port:+ (SASL_PLAINTEXT on $sasl_port)}, state in ${state_dir#"$root"/}"
+  local extras=""
+  if [ -n "$sasl_port" ]; then extras="SASL_PLAINTEXT on $sasl_port"; fi
+  if [ -n "$ssl_port" ]; then extras="${extras:+$extras, }SSL on $ssl_port"; fi
+  if [ -n "$mtls_port" ]; then extras="${extras:+$extras, }mutual TLS on $mtls_port"; fi
+  if [ -n "$sasl_ssl_port" ]; then extras="${extras:+$extras, }SASL_SSL on $sasl_ssl_port"; fi
+  if acls_on; then extras="${extras:+$extras, }ACLs enforced"; fi
+  say "starting Apache Kafka $kafka_version on 127.0.0.1:$port${extras:+ ($extras)}, state in ${state_dir#"$root"/}"
   # setsid: the broker outlives this script and is not hit by the caller's Ctrl-C.
   setsid java -Xms256m -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$state_dir/log4j2.properties" \
@@ -202,6 +475,7 @@ start() {
   echo $! >"$pid_file"
   wait_until_ready "$!"
   say "ready: bootstrap servers 127.0.0.1:$port"
+  print_client_settings
 }
 
 stop() {
@@ -250,6 +524,9 @@ logs() {
   if [ "${1:-}" = "-f" ]; then tail -n 50 -f "$log_file"; else tail -n 100 "$log_file"; fi
 }
 
+# The header comment above.
+usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p;}' "$0"; }
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
@@ -258,6 +535,6 @@ case "${1:-}" in
   kill) crash ;;
   classpath) require_java; resolve_classpath; classpath ;;
   run-class) shift; [ $# -ge 1 ] || die "usage: $0 run-class CLASS [ARGS...]"; run_class "$@" ;;
-  -h | --help | help) sed -n '2,17s/^# \{0,1\}//p' "$0" ;;
-  *) sed -n '2,17s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+  -h | --help | help) usage ;;
+  *) usage >&2; exit 2 ;;
 esac

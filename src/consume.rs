@@ -10,7 +10,7 @@ use shopstream_kafka::consume::{Limits, Session};
 use shopstream_kafka::consumer::Subscription;
 
 /// Flags both consumers take.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Args)]
 pub struct ConsumeArgs {
     /// Topics to read, comma-separated: product-events, purchases, user-events [default: all three]
     #[arg(long, value_delimiter = ',', value_parser = parse_topic_kind, value_name = "TOPICS")]

@@ -16,16 +16,17 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use shopstream_kafka::Settings;
+use shopstream_kafka::settings::{Setting, SettingValue};
 
 /// How to reach Kafka; every tool takes these.
 #[derive(Debug, Clone, Args)]
 pub struct KafkaArgs {
-    /// Kafka bootstrap servers (host:port, comma-separated)
     #[arg(
         long,
         short = 'b',
-        env = "KAFKA_BOOTSTRAP_SERVERS",
-        value_name = "HOST:PORT"
+        value_name = "HOST:PORT",
+        help = setting_help("KAFKA_BOOTSTRAP_SERVERS"),
+        value_parser = setting_parser::<String>("KAFKA_BOOTSTRAP_SERVERS")
     )]
     pub bootstrap_servers: Option<String>,
 
@@ -69,7 +70,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 pub fn start(common: &CommonArgs, tool: &str) {
     let default = match common.verbose {
         0 => "warn,librdkafka=off",
-        1 => "info,shopstream=debug,shopstream_core=debug,librdkafka=warn",
+        1 => "info,shopstream=debug,shopstream_core=debug,shopstream_kafka=debug,librdkafka=warn",
         _ => "trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -94,6 +95,32 @@ pub fn start(common: &CommonArgs, tool: &str) {
 pub fn use_colour() -> bool {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     std::io::stdout().is_terminal() && !no_color
+}
+
+/// A flag's help from the settings table: what it sets, the setting that sets it too and the
+/// built-in default.
+pub fn setting_help(name: &str) -> String {
+    match Setting::named(name) {
+        Some(setting) if setting.default.is_empty() => {
+            format!("{} [setting: {name}]", setting.about)
+        }
+        Some(setting) => format!(
+            "{} [setting: {name}, default: {}]",
+            setting.about, setting.default
+        ),
+        None => String::new(),
+    }
+}
+
+/// A flag's value parser from the settings table: a flag accepts exactly what its setting does.
+pub fn setting_parser<T>(name: &'static str) -> impl Fn(&str) -> Result<T, String> + Clone
+where
+    T: SettingValue + Clone + Send + Sync + 'static,
+{
+    move |text| match Setting::named(name) {
+        Some(setting) => setting.parse(text),
+        None => Err(format!("{name} is not a setting")),
+    }
 }
 
 /// Settings from environment, .env and defaults, with the Kafka flags applied.
@@ -135,18 +162,11 @@ pub fn run(try_main: impl FnOnce() -> anyhow::Result<ExitCode>) -> ExitCode {
     }
 }
 
-/// The error and its causes on one line, each cause added only if the message does not already
-/// say it (our errors often include their source's text).
+/// The error and its causes on one line. An error keeps either its cause as a source or the
+/// cause's text in its message, never both, so each cause is printed once.
 fn one_line(error: &anyhow::Error) -> String {
-    let mut line = error.to_string();
-    for cause in error.chain().skip(1) {
-        let text = cause.to_string();
-        if !line.contains(&text) {
-            line.push_str(": ");
-            line.push_str(&text);
-        }
-    }
-    line.replace('\n', " ")
+    let causes: Vec<String> = error.chain().map(ToString::to_string).collect();
+    causes.join(": ").replace('\n', " ")
 }
 
 #[cfg(test)]
@@ -166,7 +186,7 @@ mod tests {
     #[test]
     fn an_error_is_one_line_without_repeating_its_causes() {
         let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
-        let error = anyhow::Error::new(io).context("x.json: cannot read: gone");
+        let error = anyhow::Error::new(io).context("x.json: cannot read");
         assert_eq!(one_line(&error), "x.json: cannot read: gone");
         let error = anyhow::anyhow!("inner\nproblem").context("outer");
         assert_eq!(one_line(&error), "outer: inner problem");

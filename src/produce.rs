@@ -11,14 +11,14 @@ use colored::Colorize;
 use comfy_table::{CellAlignment, Table, presets};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use shopstream_core::simulator::{Quota, Quotas, Simulator};
-use shopstream_core::{Catalog, Event, TopicKind};
+use shopstream_core::{Catalog, Event, PerTopic, TopicKind};
 use shopstream_kafka::producer::{EventProducer, TopicCounts};
 use shopstream_kafka::{Settings, TopicNames};
 
 use crate::describe;
 
 /// Flags every producer takes.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Args)]
 pub struct PaceArgs {
     /// Events per second, 0 = as fast as the broker takes them [default: one event per EVENT_DELAY_MS per topic]
     #[arg(long, value_name = "EVENTS_PER_SECOND", allow_negative_numbers = true)]
@@ -145,7 +145,7 @@ pub fn run(
         bar.finish_and_clear();
     }
     let counts = producer.counts();
-    let failed: u64 = counts.iter().map(|c| c.failed).sum();
+    let failed: u64 = counts.values().map(|c| c.failed).sum();
     let report = summary_table(&settings.topics, &targets, &counts, elapsed);
     if matches!(display, Display::Json(_)) {
         eprintln!("{report}");
@@ -241,13 +241,13 @@ fn wait_for_slot(producer: &EventProducer, slot: Instant, stop: &AtomicBool) {
 }
 
 fn in_flight(producer: &EventProducer) -> u64 {
-    producer.counts().iter().map(TopicCounts::in_flight).sum()
+    producer.counts().values().map(TopicCounts::in_flight).sum()
 }
 
-fn refresh(bar: &ProgressBar, counts: &[TopicCounts; 3], started: Instant) {
-    let sent: u64 = counts.iter().map(|c| c.sent).sum();
-    let acknowledged: u64 = counts.iter().map(|c| c.acknowledged).sum();
-    let failed: u64 = counts.iter().map(|c| c.failed).sum();
+fn refresh(bar: &ProgressBar, counts: &PerTopic<TopicCounts>, started: Instant) {
+    let sent: u64 = counts.values().map(|c| c.sent).sum();
+    let acknowledged: u64 = counts.values().map(|c| c.acknowledged).sum();
+    let failed: u64 = counts.values().map(|c| c.failed).sum();
     let rate = sent as f64 / started.elapsed().as_secs_f64().max(1e-3);
     bar.set_message(format!(
         "{acknowledged} acknowledged  {failed} failed  {rate:.0} events/s"
@@ -257,7 +257,7 @@ fn refresh(bar: &ProgressBar, counts: &[TopicCounts; 3], started: Instant) {
 fn summary_table(
     names: &TopicNames,
     targets: &[TopicKind],
-    counts: &[TopicCounts; 3],
+    counts: &PerTopic<TopicCounts>,
     elapsed: Duration,
 ) -> String {
     let mut table = Table::new();
@@ -266,7 +266,7 @@ fn summary_table(
     let seconds = elapsed.as_secs_f64().max(1e-3);
     let mut total = TopicCounts::default();
     for &topic in targets {
-        let c = counts[topic as usize];
+        let c = counts[topic];
         total.sent += c.sent;
         total.acknowledged += c.acknowledged;
         total.failed += c.failed;
@@ -302,7 +302,7 @@ pub struct SingleProducerCli {
     pub kafka: crate::KafkaArgs,
 
     /// Events to write, 0 = until Ctrl-C (or --duration)
-    #[arg(long, short = 'n')]
+    #[arg(long, short = 'n', value_name = "N")]
     pub count: Option<u64>,
 
     #[command(flatten)]
@@ -325,7 +325,10 @@ pub fn single_producer_main(
             .name(tool)
             .bin_name(tool)
             .about(about)
-            .mut_arg("count", |arg| arg.env(count_setting))
+            .mut_arg("count", |arg| {
+                arg.help(crate::setting_help(count_setting))
+                    .value_parser(crate::setting_parser::<u64>(count_setting))
+            })
             .after_help(format!(
                 "Examples:\n  {tool}                       # the .env count, one event per EVENT_DELAY_MS\n  {tool} --count 1000 --rate 100\n  {tool} --count 0 --rate 0     # as fast as possible until Ctrl-C\n  {tool} --seed 42 --json | jq ."
             ));

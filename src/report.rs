@@ -63,23 +63,12 @@ pub fn render(title: &str, report: &Report, lag: &[PartitionLag]) -> String {
         "customer type",
         "events",
     ]);
-    let columns: [Vec<(&str, u64)>; 3] = [
-        report
-            .events_by_type
-            .iter()
-            .map(|(k, v)| (*k, *v))
-            .collect(),
-        report
-            .events_by_region
-            .iter()
-            .map(|(k, v)| (*k, *v))
-            .collect(),
-        report
-            .events_by_customer_type
-            .iter()
-            .map(|(k, v)| (*k, *v))
-            .collect(),
-    ];
+    let columns = [
+        &report.events_by_type,
+        &report.events_by_region,
+        &report.events_by_customer_type,
+    ]
+    .map(|counts| counts.iter().collect::<Vec<_>>());
     let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
     for row in 0..rows {
         let mut cells = Vec::with_capacity(6);

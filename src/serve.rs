@@ -24,8 +24,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use serde::Serialize;
-use shopstream_core::TopicKind;
 use shopstream_core::metrics::{MetricsEngine, Report};
+use shopstream_core::{PerTopic, TopicKind};
 use shopstream_kafka::consumer::PartitionLag;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::IntervalStream;
@@ -37,7 +37,7 @@ const PAGE: &str = include_str!("dashboard.html");
 const HISTORY_SECONDS: usize = 300;
 
 /// The report object, exactly as `metrics-consumer --json` prints each report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct JsonReport<'a> {
     pub report: &'static str,
     pub group: &'a str,
@@ -66,15 +66,15 @@ struct RatePoint {
 /// What the consumer loop and the server share.
 pub struct Dashboard {
     group: String,
-    topic_names: [String; 3],
+    topic_names: PerTopic<String>,
     snapshot: RwLock<Option<Snapshot>>,
-    /// Messages consumed per topic (TopicKind order), since start.
-    consumed: [AtomicU64; 3],
+    /// Messages consumed per topic, since start.
+    consumed: PerTopic<AtomicU64>,
     history: Mutex<VecDeque<RatePoint>>,
 }
 
 impl Dashboard {
-    pub fn new(group: &str, topic_names: [String; 3]) -> Arc<Dashboard> {
+    pub fn new(group: &str, topic_names: PerTopic<String>) -> Arc<Dashboard> {
         Arc::new(Dashboard {
             group: group.to_string(),
             topic_names,
@@ -86,7 +86,7 @@ impl Dashboard {
 
     /// Counts one consumed message of `topic` (cheap: called for every message).
     pub fn count(&self, topic: TopicKind) {
-        self.consumed[topic as usize].fetch_add(1, Ordering::Relaxed);
+        self.consumed[topic].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Publishes the current report.
@@ -119,13 +119,14 @@ impl Dashboard {
     }
 
     /// Once a second: events/s per topic since the last sample.
-    fn sample(&self, previous: &mut [u64; 3]) {
-        let now: [u64; 3] = std::array::from_fn(|i| self.consumed[i].load(Ordering::Relaxed));
+    fn sample(&self, previous: &mut PerTopic<u64>) {
+        let now = PerTopic::from_fn(|topic| self.consumed[topic].load(Ordering::Relaxed));
+        let rate = |topic| now[topic] - previous[topic];
         let point = RatePoint {
             t: shopstream_core::Timestamp::now().millis() / 1000,
-            product_events: now[0] - previous[0],
-            purchases: now[1] - previous[1],
-            user_events: now[2] - previous[2],
+            product_events: rate(TopicKind::ProductEvents),
+            purchases: rate(TopicKind::Purchases),
+            user_events: rate(TopicKind::UserEvents),
         };
         *previous = now;
         if let Ok(mut history) = self.history.lock() {
@@ -145,7 +146,8 @@ impl Dashboard {
         let body = serde_json::json!({
             "metrics": self.api_json(),
             "rates": history,
-            "topics": self.topic_names,
+            // As a list, in TopicKind order (what the page reads).
+            "topics": self.topic_names.as_slice(),
         });
         body.to_string()
     }
@@ -206,8 +208,7 @@ impl Dashboard {
             &mut self
                 .topic_names
                 .iter()
-                .zip(&self.consumed)
-                .map(|(name, count)| (name.as_str(), count.load(Ordering::Relaxed))),
+                .map(|(topic, name)| (name.as_str(), self.consumed[topic].load(Ordering::Relaxed))),
         );
         counts_by(
             &mut registry,
@@ -301,7 +302,7 @@ pub fn start(address: &str, dashboard: Arc<Dashboard>) -> anyhow::Result<SocketA
             runtime.block_on(async move {
                 let sampler = Arc::clone(&dashboard);
                 tokio::spawn(async move {
-                    let mut previous = [0u64; 3];
+                    let mut previous = PerTopic::default();
                     let mut tick = tokio::time::interval(Duration::from_secs(1));
                     loop {
                         tick.tick().await;

@@ -9,8 +9,8 @@ use clap::Parser;
 use colored::Colorize;
 use shopstream::consume::ConsumeArgs;
 use shopstream::serve::{self, Dashboard, JsonReport};
-use shopstream::{CommonArgs, KafkaArgs, report};
-use shopstream_core::TopicKind;
+use shopstream::{CommonArgs, KafkaArgs, report, setting_help, setting_parser};
+use shopstream_core::PerTopic;
 use shopstream_core::checkpoint::Checkpoint;
 use shopstream_kafka::consume::{Handler, Incoming, Session};
 use shopstream_kafka::consumer::PartitionLag;
@@ -33,8 +33,7 @@ struct Cli {
     #[command(flatten)]
     consume: ConsumeArgs,
 
-    /// Print a report every this many messages
-    #[arg(long, env = "METRICS_REPORT_EVERY", value_parser = clap::value_parser!(u64).range(1..), value_name = "N")]
+    #[arg(long, value_name = "N", help = setting_help("METRICS_REPORT_EVERY"), value_parser = setting_parser::<u64>("METRICS_REPORT_EVERY"))]
     every: Option<u64>,
 
     /// Keep the figures and the offsets they cover in this file (replaced atomically), and resume
@@ -46,9 +45,7 @@ struct Cli {
     #[arg(long, requires = "checkpoint")]
     reset: bool,
 
-    /// Also serve a live dashboard, /api/metrics, Prometheus /metrics and /healthz here
-    /// (e.g. 127.0.0.1:8088)
-    #[arg(long, env = "METRICS_SERVE", value_name = "HOST:PORT")]
+    #[arg(long, value_name = "HOST:PORT", help = setting_help("METRICS_SERVE"), value_parser = setting_parser::<String>("METRICS_SERVE"))]
     serve: Option<String>,
 
     /// Write the checkpoint every this many messages (and at least every second, and at exit)
@@ -95,12 +92,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| DEFAULT_GROUP.to_string());
     let dashboard = match cli.serve.clone().or(settings.metrics_serve.clone()) {
         Some(address) => {
-            let names = [
-                TopicKind::ProductEvents,
-                TopicKind::Purchases,
-                TopicKind::UserEvents,
-            ]
-            .map(|kind| settings.topics.name(kind).to_string());
+            let names = PerTopic::from_fn(|kind| settings.topics.name(kind).to_string());
             let dashboard = Dashboard::new(&group, names);
             let bound = serve::start(&address, Arc::clone(&dashboard))?;
             eprintln!("dashboard: http://{bound}/  (JSON: /api/metrics, Prometheus: /metrics)");

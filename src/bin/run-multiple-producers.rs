@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use shopstream::produce::{self, Job, PaceArgs};
-use shopstream::{CommonArgs, KafkaArgs};
+use shopstream::{CommonArgs, KafkaArgs, setting_help, setting_parser};
 use shopstream_core::simulator::{Quota, Quotas};
 
 /// Write product events, purchases and user events at once, from one shared shopper simulator.
@@ -21,16 +21,13 @@ struct Cli {
     #[command(flatten)]
     kafka: KafkaArgs,
 
-    /// Product events to write, 0 = until Ctrl-C
-    #[arg(long, env = "PRODUCT_EVENTS_COUNT", value_name = "N")]
+    #[arg(long, value_name = "N", help = setting_help("PRODUCT_EVENTS_COUNT"), value_parser = setting_parser::<u64>("PRODUCT_EVENTS_COUNT"))]
     product_events: Option<u64>,
 
-    /// Purchases to write, 0 = until Ctrl-C (at most as many as product events)
-    #[arg(long, env = "PURCHASE_EVENTS_COUNT", value_name = "N")]
+    #[arg(long, value_name = "N", help = setting_help("PURCHASE_EVENTS_COUNT"), value_parser = setting_parser::<u64>("PURCHASE_EVENTS_COUNT"))]
     purchases: Option<u64>,
 
-    /// User events to write, 0 = until Ctrl-C
-    #[arg(long, env = "USER_EVENTS_COUNT", value_name = "N")]
+    #[arg(long, value_name = "N", help = setting_help("USER_EVENTS_COUNT"), value_parser = setting_parser::<u64>("USER_EVENTS_COUNT"))]
     user_events: Option<u64>,
 
     #[command(flatten)]

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use colored::Colorize;
 use serde_json::json;
-use shopstream::{CommonArgs, KafkaArgs};
+use shopstream::{CommonArgs, KafkaArgs, setting_help, setting_parser};
 use shopstream_kafka::admin::{CreateOutcome, TopicAdmin, TopicInfo};
 
 /// Create the three ShopStream topics (product-events, purchases, user-events).
@@ -21,12 +21,10 @@ struct Cli {
     #[command(flatten)]
     kafka: KafkaArgs,
 
-    /// Partitions per topic
-    #[arg(long, env = "TOPIC_PARTITIONS", value_parser = clap::value_parser!(i32).range(1..=10_000))]
+    #[arg(long, value_name = "N", help = setting_help("TOPIC_PARTITIONS"), value_parser = setting_parser::<i32>("TOPIC_PARTITIONS"))]
     partitions: Option<i32>,
 
-    /// Replication factor per topic
-    #[arg(long, env = "TOPIC_REPLICATION_FACTOR", value_parser = clap::value_parser!(i32).range(1..=32_767))]
+    #[arg(long, value_name = "N", help = setting_help("TOPIC_REPLICATION_FACTOR"), value_parser = setting_parser::<i32>("TOPIC_REPLICATION_FACTOR"))]
     replication_factor: Option<i32>,
 
     /// Delete the topics (and every event in them) and create them again

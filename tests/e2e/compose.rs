@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::util::repo_root;
+use crate::util::{repo_root, skip_without_broker};
 
 fn kafka_version_of_local_script() -> String {
     let pom = std::fs::read_to_string(repo_root().join("scripts/kafka/pom.xml")).unwrap();
@@ -46,8 +46,12 @@ fn compose_command() -> Option<Command> {
     }
 }
 
+/// Needs docker compose, which scripts/test.sh installs: it runs with the rest of the suite.
 #[test]
 fn compose_file_is_valid_for_docker_compose() {
+    if skip_without_broker() {
+        return;
+    }
     let mut compose = compose_command().expect(
         "docker compose (or docker-compose) checks the compose file: scripts/test.sh installs it \
          (scripts/prerequisites.sh --compose)",

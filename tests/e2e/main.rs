@@ -3,6 +3,10 @@
 //! Run them with `scripts/test.sh`, which starts a local broker (scripts/kafka-local.sh) and sets
 //! SHOPSTREAM_TEST_BOOTSTRAP. Every test uses its own topic names and group ids, so tests run in
 //! parallel and can be rerun against the same broker.
+//!
+//! A plain `cargo test` with no broker on 127.0.0.1:19092 (scripts/test.sh's) skips them, saying
+//! so in one line: each test starts with `if skip_without_broker() { return; }` (see util.rs).
+//! With SHOPSTREAM_TEST_BOOTSTRAP or CI set, nothing is skipped and a missing broker fails them.
 
 mod util;
 

@@ -1,19 +1,96 @@
 //! Helpers shared by the end-to-end tests.
 
+use std::io::Write;
+use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
-/// The broker the suite runs against. There is no fallback: these tests need a real Kafka.
+/// Where scripts/test.sh's broker listens by default, tried when SHOPSTREAM_TEST_BOOTSTRAP is not
+/// set.
+pub const DEFAULT_TEST_BOOTSTRAP: &str = "127.0.0.1:19092";
+
+/// Whether this test is to be skipped because no test broker is there; every end-to-end test
+/// starts with `if skip_without_broker() { return; }`.
+///
+/// The broker is SHOPSTREAM_TEST_BOOTSTRAP (scripts/test.sh sets it), else whatever answers on
+/// [`DEFAULT_TEST_BOOTSTRAP`]. When neither answers, a plain `cargo test` skips the end-to-end
+/// tests, saying so once on stderr; but when SHOPSTREAM_TEST_BOOTSTRAP or CI is set, they never
+/// skip: each fails, saying that the broker is missing.
+pub fn skip_without_broker() -> bool {
+    match test_broker() {
+        Ok(Some(_)) => false,
+        Ok(None) => true,
+        Err(missing) => panic!("{missing}"),
+    }
+}
+
+/// The broker the suite runs against (see [`skip_without_broker`], which a test calls first).
 pub fn bootstrap() -> String {
-    std::env::var("SHOPSTREAM_TEST_BOOTSTRAP").expect(
-        "SHOPSTREAM_TEST_BOOTSTRAP is not set: run the suite with scripts/test.sh, \
-         which starts a real Apache Kafka broker for it",
-    )
+    match test_broker() {
+        Ok(Some(servers)) => servers.clone(),
+        Ok(None) => panic!(
+            "no test broker: an end-to-end test starts with `if skip_without_broker() {{ return; }}`"
+        ),
+        Err(missing) => panic!("{missing}"),
+    }
+}
+
+/// The test broker, None to skip, or why the tests fail; looked for once per run.
+fn test_broker() -> &'static Result<Option<String>, String> {
+    static BROKER: OnceLock<Result<Option<String>, String>> = OnceLock::new();
+    BROKER.get_or_init(|| {
+        let configured = std::env::var("SHOPSTREAM_TEST_BOOTSTRAP")
+            .ok()
+            .filter(|servers| !servers.trim().is_empty());
+        let servers = configured
+            .clone()
+            .unwrap_or_else(|| DEFAULT_TEST_BOOTSTRAP.to_string());
+        if answers(&servers) {
+            return Ok(Some(servers));
+        }
+        if configured.is_some() {
+            return Err(format!(
+                "SHOPSTREAM_TEST_BOOTSTRAP={servers}, but no Kafka broker answers there \
+                 (scripts/test.sh starts one and sets it)"
+            ));
+        }
+        if in_ci() {
+            return Err(format!(
+                "CI is set, so the end-to-end tests do not skip, but no Kafka broker answers on \
+                 {servers} and SHOPSTREAM_TEST_BOOTSTRAP is not set: run them with scripts/test.sh, \
+                 which starts one"
+            ));
+        }
+        // Straight to stderr: the test harness would capture eprintln! and show it only for a
+        // failing test.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipping the end-to-end tests: no Kafka broker on {servers} and \
+             SHOPSTREAM_TEST_BOOTSTRAP is not set; run them with scripts/test.sh, which starts one"
+        );
+        Ok(None)
+    })
+}
+
+/// Whether anything accepts a TCP connection on one of these host:port addresses.
+fn answers(servers: &str) -> bool {
+    servers.split(',').any(|server| {
+        server.trim().to_socket_addrs().is_ok_and(|mut addresses| {
+            addresses
+                .any(|address| TcpStream::connect_timeout(&address, Duration::from_secs(2)).is_ok())
+        })
+    })
+}
+
+/// Whether this is a CI run (CI=true, as CI services set it): there, nothing is skipped.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| !matches!(value.trim(), "" | "0" | "false"))
 }
 
 pub fn repo_root() -> PathBuf {

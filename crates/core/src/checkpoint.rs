@@ -11,10 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::metrics::MetricsEngine;
 
-/// Format version; a file of another version is refused rather than misread.
-const VERSION: u32 = 1;
+/// Format version; a file of another version is refused rather than misread. Version 2 keeps
+/// money as whole cents and the tallies keyed by name (version 1 had decimal amounts, which the
+/// message decoder's cap on one amount refused past $10 billion of revenue).
+const VERSION: u32 = 2;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint {
     version: u32,
     /// The topics (names) the state covers.
@@ -26,7 +28,7 @@ pub struct Checkpoint {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
-    #[error("{path}: cannot read the checkpoint: {source}")]
+    #[error("{path}: cannot read the checkpoint")]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -45,7 +47,7 @@ pub enum CheckpointError {
         found: Vec<String>,
         wanted: Vec<String>,
     },
-    #[error("{path}: cannot write the checkpoint: {source}")]
+    #[error("{path}: cannot write the checkpoint")]
     Write {
         path: PathBuf,
         source: std::io::Error,
@@ -118,10 +120,6 @@ impl Checkpoint {
         }
     }
 
-    pub fn next_offset(&self, topic: &str, partition: i32) -> Option<i64> {
-        self.offsets.get(topic)?.get(&partition).copied()
-    }
-
     /// Writes the checkpoint atomically: a crash leaves the old file or the new one, never a mix.
     pub fn save(&self, path: &Path) -> Result<(), CheckpointError> {
         let error = |source| CheckpointError::Write {
@@ -161,6 +159,10 @@ impl Checkpoint {
 mod tests {
     use super::*;
     use crate::decode::DecodeError;
+    use crate::event::{Details, Event, ProductInfo};
+    use crate::money::{MAX_CENTS, Money};
+    use crate::timestamp::Timestamp;
+    use crate::vocab::{CustomerType, PaymentMethod, Region};
 
     fn topics() -> Vec<String> {
         vec!["a".to_string(), "b".to_string()]
@@ -180,9 +182,54 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(loaded, checkpoint);
-        assert_eq!(loaded.next_offset("a", 0), Some(42));
-        assert_eq!(loaded.next_offset("a", 1), None);
+        assert_eq!(
+            loaded.offsets["a"],
+            BTreeMap::from([(0, 42), (2, 8)]),
+            "the next offset to read, per partition"
+        );
         assert!(!dir.path().join("metrics.checkpoint.tmp").exists());
+    }
+
+    #[test]
+    fn saves_and_loads_revenue_above_the_message_cap() {
+        let purchase = |region: Region| Event {
+            event_id: uuid::Uuid::nil(),
+            timestamp: Timestamp::from_millis(0),
+            user_id: "U1".into(),
+            session_id: "S1".into(),
+            region,
+            customer_type: CustomerType::Vip,
+            details: Details::Purchase {
+                order_id: "O1".into(),
+                product: ProductInfo {
+                    product_id: "P1".into(),
+                    product_name: "Yacht".into(),
+                    category: "Boats".into(),
+                    price: Money::from_cents(MAX_CENTS),
+                },
+                quantity: 1,
+                total: Money::from_cents(MAX_CENTS),
+                payment_method: PaymentMethod::BankTransfer,
+            },
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c");
+        let mut checkpoint = Checkpoint::new(topics());
+        for region in [Region::North, Region::North, Region::North, Region::South] {
+            checkpoint.engine.record(&purchase(region));
+        }
+        let report = checkpoint.engine.report();
+        assert_eq!(report.revenue, Money::from_cents(4 * MAX_CENTS));
+        assert_eq!(
+            report.revenue_by_region["North"],
+            Money::from_cents(3 * MAX_CENTS)
+        );
+        checkpoint.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(r#""revenue":4000000000000,"#), "{text}");
+        let loaded = Checkpoint::load(&path, &topics()).unwrap().unwrap();
+        assert_eq!(loaded, checkpoint);
+        assert_eq!(loaded.engine.report(), report);
     }
 
     #[test]
@@ -203,6 +250,12 @@ mod tests {
         assert!(matches!(
             Checkpoint::load(&path, &topics()),
             Err(CheckpointError::Version { found: 99, .. })
+        ));
+        // Version 1 (decimal money) is refused, not misread.
+        std::fs::write(&path, r#"{"version": 1, "engine": {"revenue": 29.99}}"#).unwrap();
+        assert!(matches!(
+            Checkpoint::load(&path, &topics()),
+            Err(CheckpointError::Version { found: 1, .. })
         ));
         Checkpoint::remove(&path).unwrap();
         Checkpoint::remove(&path).unwrap();

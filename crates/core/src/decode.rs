@@ -81,7 +81,6 @@ pub fn decode_general(
     decode_with(bytes, expected_topic, Readers::GeneralOnly)
 }
 
-#[derive(Clone, Copy)]
 enum Readers {
     FlatFirst,
     GeneralOnly,

@@ -25,4 +25,4 @@ pub use decode::{DecodeError, decode};
 pub use event::{Details, Event, ProductInfo};
 pub use money::Money;
 pub use timestamp::Timestamp;
-pub use vocab::{CustomerType, Device, EventType, PaymentMethod, Region, TopicKind};
+pub use vocab::{CustomerType, Device, EventType, PaymentMethod, PerTopic, Region, TopicKind};

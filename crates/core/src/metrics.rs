@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use enum_map::{EnumArray, EnumMap};
 use serde::{Deserialize, Serialize};
 
 use crate::decode::DecodeError;
@@ -13,7 +14,7 @@ use crate::vocab::{CustomerType, EventType, Region};
 /// How many products each top list holds.
 pub const TOP: usize = 5;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
 struct ProductTally {
     name: String,
     views: u64,
@@ -23,18 +24,21 @@ struct ProductTally {
 }
 
 /// Running totals; [`MetricsEngine::report`] turns them into the figures. Serializable, so that a
-/// checkpoint can hold it together with the offsets it covers.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// checkpoint can hold it together with the offsets it covers: tallies by event type, region and
+/// customer type as objects keyed by their wire spelling, money as whole cents.
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct MetricsEngine {
     events: u64,
-    by_type: [u64; 8],
-    by_region: [u64; 4],
-    by_customer_type: [u64; 3],
+    by_type: EnumMap<EventType, u64>,
+    by_region: EnumMap<Region, u64>,
+    by_customer_type: EnumMap<CustomerType, u64>,
     /// foldhash: a lookup per product event, where SipHash showed in profiles; still seeded
     /// per process, as product ids come from messages.
     products: foldhash::HashMap<String, ProductTally>,
+    #[serde(with = "crate::money::cents")]
     revenue: Money,
-    revenue_by_region: [Money; 4],
+    #[serde(with = "cents_by_region")]
+    revenue_by_region: EnumMap<Region, Money>,
     orders: u64,
     rejected: u64,
     rejected_by_reason: BTreeMap<String, u64>,
@@ -52,7 +56,7 @@ pub struct TopProduct {
 }
 
 /// Every figure of a report, as `metrics-consumer --json` prints it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub events: u64,
     pub events_by_type: BTreeMap<&'static str, u64>,
@@ -90,9 +94,9 @@ impl MetricsEngine {
     /// Counts one valid event.
     pub fn record(&mut self, event: &Event<'_>) {
         self.events += 1;
-        self.by_type[event.event_type() as usize] += 1;
-        self.by_region[event.region as usize] += 1;
-        self.by_customer_type[event.customer_type as usize] += 1;
+        self.by_type[event.event_type()] += 1;
+        self.by_region[event.region] += 1;
+        self.by_customer_type[event.customer_type] += 1;
         let Some(product) = event.details.product() else {
             return;
         };
@@ -117,7 +121,7 @@ impl MetricsEngine {
                 tally.quantity_purchased += u64::from(*quantity);
                 self.orders += 1;
                 self.revenue += *total;
-                self.revenue_by_region[event.region as usize] += *total;
+                self.revenue_by_region[event.region] += *total;
             }
             _ => {}
         }
@@ -140,9 +144,9 @@ impl MetricsEngine {
     }
 
     pub fn report(&self) -> Report {
-        let views = self.by_type[EventType::View as usize];
-        let carts = self.by_type[EventType::AddToCart as usize];
-        let purchases = self.by_type[EventType::Purchase as usize];
+        let views = self.by_type[EventType::View];
+        let carts = self.by_type[EventType::AddToCart];
+        let purchases = self.by_type[EventType::Purchase];
         let average_order_value = if self.orders == 0 {
             Money::ZERO
         } else {
@@ -151,31 +155,16 @@ impl MetricsEngine {
         };
         Report {
             events: self.events,
-            events_by_type: named(
-                <EventType as strum::VariantArray>::VARIANTS,
-                &self.by_type,
-                |t| t.as_str(),
-            ),
-            events_by_region: named(
-                <Region as strum::VariantArray>::VARIANTS,
-                &self.by_region,
-                |r| r.as_str(),
-            ),
-            events_by_customer_type: named(
-                <CustomerType as strum::VariantArray>::VARIANTS,
-                &self.by_customer_type,
-                |c| c.as_str(),
-            ),
+            events_by_type: named(&self.by_type, EventType::as_str),
+            events_by_region: named(&self.by_region, Region::as_str),
+            events_by_customer_type: named(&self.by_customer_type, CustomerType::as_str),
             top_viewed: self.top(|t| t.views, true),
             top_added_to_cart: self.top(|t| t.add_to_carts, false),
             top_purchased: self.top(|t| t.quantity_purchased, false),
             view_to_purchase: ratio(purchases, views),
             cart_to_purchase: ratio(purchases, carts),
             revenue: self.revenue,
-            revenue_by_region: <Region as strum::VariantArray>::VARIANTS
-                .iter()
-                .map(|r| (r.as_str(), self.revenue_by_region[*r as usize]))
-                .collect(),
+            revenue_by_region: named(&self.revenue_by_region, Region::as_str),
             orders: self.orders,
             average_order_value,
             rejected: self.rejected,
@@ -202,16 +191,38 @@ impl MetricsEngine {
     }
 }
 
-fn named<T: Copy>(
-    variants: &[T],
-    counts: &[u64],
-    name: impl Fn(T) -> &'static str,
-) -> BTreeMap<&'static str, u64> {
-    variants
-        .iter()
-        .zip(counts)
-        .map(|(v, c)| (name(*v), *c))
-        .collect()
+/// A tally keyed by the names the report shows.
+fn named<K: EnumArray<V>, V: Copy>(
+    tally: &EnumMap<K, V>,
+    name: impl Fn(K) -> &'static str,
+) -> BTreeMap<&'static str, V> {
+    tally.iter().map(|(k, v)| (name(k), *v)).collect()
+}
+
+/// The revenue of each region as whole cents (see [`crate::money::cents`]).
+mod cents_by_region {
+    use enum_map::EnumMap;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::money::Money;
+    use crate::vocab::Region;
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(transparent)]
+    struct Cents(#[serde(with = "crate::money::cents")] Money);
+
+    pub fn serialize<S: Serializer>(
+        revenue: &EnumMap<Region, Money>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        revenue.map(|_, money| Cents(money)).serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<EnumMap<Region, Money>, D::Error> {
+        Ok(EnumMap::<Region, Cents>::deserialize(deserializer)?.map(|_, cents| cents.0))
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Money as whole cents, so totals and revenue are exact. On the wire it is a JSON number with at
-//! most two decimals (29.99), as the original demo wrote it.
+//! most two decimals (29.99), as the original demo wrote it; in saved state it is the whole
+//! number of cents ([`cents`]).
 
 use std::fmt;
 use std::ops::{Add, AddAssign};
@@ -7,7 +8,7 @@ use std::ops::{Add, AddAssign};
 use serde::{Serialize, Serializer};
 
 /// An amount in cents. Always >= 0 in this domain; i64 leaves room to sum any realistic revenue.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Money(i64);
 
 /// The largest amount accepted from a message or catalog: 1e12 cents (10 billion). Anything larger
@@ -91,17 +92,33 @@ impl fmt::Display for Money {
     }
 }
 
-/// From the decimal form (what Serialize writes), exactly.
-impl<'de> serde::Deserialize<'de> for Money {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
-        let value = f64::deserialize(deserializer)?;
-        Money::from_decimal(value).map_err(|e| serde::de::Error::custom(format!("{value} {e}")))
-    }
-}
-
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_f64(self.as_decimal())
+    }
+}
+
+/// Money as a whole number of cents, the form saved state (checkpoints) keeps, for
+/// `#[serde(with = "crate::money::cents")]`: exact at any size, and not bound by [`MAX_CENTS`],
+/// which caps one amount read from a message, not a sum of them.
+pub mod cents {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::{Money, MoneyError};
+
+    pub fn serialize<S: Serializer>(money: &Money, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(money.0)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
+        let cents = i64::deserialize(deserializer)?;
+        if cents < 0 {
+            return Err(serde::de::Error::custom(format_args!(
+                "{cents} cents {}",
+                MoneyError::Negative
+            )));
+        }
+        Ok(Money(cents))
     }
 }
 
@@ -141,6 +158,19 @@ mod tests {
         assert_eq!(Money::from_decimal(f64::NAN), Err(MoneyError::NotFinite));
         assert_eq!(Money::from_decimal(1e300), Err(MoneyError::TooLarge));
         assert_eq!(Money::from_decimal(1.005), Err(MoneyError::SubCent));
+    }
+
+    #[test]
+    fn cents_form_is_exact_above_the_message_cap_and_never_negative() {
+        #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        struct Saved(#[serde(with = "cents")] Money);
+        let big = Saved(Money::from_cents(MAX_CENTS * 1_000 + 1));
+        let text = serde_json::to_string(&big).unwrap();
+        assert_eq!(text, "1000000000000001");
+        assert_eq!(serde_json::from_str::<Saved>(&text).unwrap(), big);
+        let err = serde_json::from_str::<Saved>("-1").unwrap_err().to_string();
+        assert_eq!(err, "-1 cents is negative");
+        assert!(serde_json::from_str::<Saved>("12.5").is_err());
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub struct StoryViolation {
 }
 
 /// Counts over a checked stream.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct StoryStats {
     pub sessions: usize,
     pub events: usize,

@@ -1,8 +1,13 @@
 //! The closed sets of words the events and catalogs use. Each spelling here is the spelling on the
 //! wire and in data/*.json.
 
-use serde::{Serialize, Serializer};
-use strum::{EnumCount, EnumIter, EnumString, IntoStaticStr, VariantArray};
+use std::marker::PhantomData;
+use std::str::FromStr;
+
+use enum_map::{Enum, EnumMap};
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 
 macro_rules! serialize_as_str {
     ($($name:ty),*) => {$(
@@ -24,21 +29,33 @@ macro_rules! serialize_as_str {
     )*};
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-    EnumCount,
-    VariantArray,
-)]
+/// Reads the spelling [`Serialize`] writes (for the keys of saved tallies).
+macro_rules! deserialize_from_str {
+    ($($name:ident),*) => {$(
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_str(Spelling::<$name>(stringify!($name), PhantomData))
+            }
+        }
+    )*};
+}
+
+/// Visits a string that must be one spelling of `T` (named by the `&'static str`).
+struct Spelling<T>(&'static str, PhantomData<T>);
+
+impl<T: FromStr> Visitor<'_> for Spelling<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a {}", self.0)
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
+        T::from_str(value).map_err(|_| E::invalid_value(de::Unexpected::Str(value), &self))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumString, IntoStaticStr, VariantArray, Enum)]
 pub enum Region {
     North,
     South,
@@ -46,21 +63,7 @@ pub enum Region {
     West,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-    EnumCount,
-    VariantArray,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumString, IntoStaticStr, VariantArray, Enum)]
 pub enum CustomerType {
     Regular,
     Premium,
@@ -68,21 +71,7 @@ pub enum CustomerType {
     Vip,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-    EnumCount,
-    VariantArray,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr)]
 #[strum(serialize_all = "snake_case")]
 pub enum Device {
     Web,
@@ -90,21 +79,7 @@ pub enum Device {
     Tablet,
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-    EnumCount,
-    VariantArray,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr)]
 #[strum(serialize_all = "snake_case")]
 pub enum PaymentMethod {
     CreditCard,
@@ -116,19 +91,7 @@ pub enum PaymentMethod {
 
 /// Every event_type, in report order.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-    EnumCount,
-    VariantArray,
+    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumString, IntoStaticStr, VariantArray, Enum,
 )]
 #[strum(serialize_all = "snake_case")]
 pub enum EventType {
@@ -143,21 +106,7 @@ pub enum EventType {
 }
 
 /// The three topics, by role; their names come from configuration.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    EnumString,
-    IntoStaticStr,
-    EnumIter,
-    EnumCount,
-    VariantArray,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumString, IntoStaticStr, VariantArray, Enum)]
 #[strum(serialize_all = "kebab-case")]
 pub enum TopicKind {
     ProductEvents,
@@ -173,6 +122,10 @@ serialize_as_str!(
     EventType,
     TopicKind
 );
+deserialize_from_str!(Region, CustomerType, EventType);
+
+/// One value per topic, indexed by [`TopicKind`] (a fixed-size array underneath).
+pub type PerTopic<V> = EnumMap<TopicKind, V>;
 
 impl EventType {
     /// The topic an event of this type belongs on.
@@ -203,6 +156,19 @@ mod tests {
         assert_eq!(TopicKind::ProductEvents.as_str(), "product-events");
         assert_eq!(serde_json::to_string(&Region::North).unwrap(), "\"North\"");
         assert!(Region::from_str("north").is_err());
+    }
+
+    #[test]
+    fn saved_spellings_read_back() {
+        let read = |json: &str| serde_json::from_str::<CustomerType>(json);
+        assert_eq!(read("\"VIP\"").unwrap(), CustomerType::Vip);
+        let err = read("\"vip\"").unwrap_err().to_string();
+        assert!(
+            err.contains("invalid value: string \"vip\", expected a CustomerType"),
+            "{err}"
+        );
+        let value = serde_json::to_value(EventType::AddToCart).unwrap();
+        assert_eq!(EventType::deserialize(value).unwrap(), EventType::AddToCart);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::client::{ConnectError, ShopContext, client_config, probe_cluster};
 use crate::settings::Settings;
 
 /// A topic as the cluster reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct TopicInfo {
     pub name: String,
     pub partitions: usize,
@@ -19,7 +19,7 @@ pub struct TopicInfo {
 }
 
 /// What creating one topic did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum CreateOutcome {
     Created(TopicInfo),
@@ -35,10 +35,10 @@ pub enum AdminError {
     Create { topic: String, reason: String },
     #[error("cannot delete topic {topic}: {reason}")]
     Delete { topic: String, reason: String },
-    #[error("Kafka did not answer within {}s: {source}", .timeout.as_secs_f64())]
+    #[error("Kafka did not answer within {}s: {error}", .timeout.as_secs_f64())]
     Request {
         timeout: Duration,
-        source: KafkaError,
+        error: KafkaError,
     },
 }
 
@@ -69,9 +69,9 @@ impl TopicAdmin {
             .admin
             .inner()
             .fetch_metadata(None, self.timeout)
-            .map_err(|source| AdminError::Request {
+            .map_err(|error| AdminError::Request {
                 timeout: self.timeout,
-                source,
+                error,
             })?;
         Ok(names
             .iter()
@@ -119,9 +119,9 @@ impl TopicAdmin {
                 .admin
                 .create_topics(&new_topics, &self.options())
                 .await
-                .map_err(|source| AdminError::Request {
+                .map_err(|error| AdminError::Request {
                     timeout: self.timeout,
-                    source,
+                    error,
                 })?;
             let mut retry = Vec::new();
             for result in results {
@@ -171,9 +171,9 @@ impl TopicAdmin {
             .admin
             .delete_topics(&refs, &self.options())
             .await
-            .map_err(|source| AdminError::Request {
+            .map_err(|error| AdminError::Request {
                 timeout: self.timeout,
-                source,
+                error,
             })?;
         for result in results {
             if let Err((topic, code)) = result

@@ -198,3 +198,6 @@ fn dead_letters(
     }
     Ok(DeadLetters::new(settings, topic, timeout)?)
 }
+
+#[cfg(test)]
+mod tests;

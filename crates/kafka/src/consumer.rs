@@ -22,17 +22,17 @@ pub enum ConsumerError {
     #[error(transparent)]
     Topics(#[from] TopicsError),
     #[error("cannot create the Kafka consumer: {0}")]
-    Create(#[source] KafkaError),
-    #[error("cannot subscribe to {topics}: {source}")]
-    Subscribe { topics: String, source: KafkaError },
+    Create(KafkaError),
+    #[error("cannot subscribe to {topics}: {error}")]
+    Subscribe { topics: String, error: KafkaError },
     #[error("cannot commit offsets: {0}")]
-    Commit(#[source] KafkaError),
+    Commit(KafkaError),
     #[error("cannot read offsets or watermarks: {0}")]
-    Offsets(#[source] KafkaError),
+    Offsets(KafkaError),
 }
 
 /// How far a consumer is behind on one partition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct PartitionLag {
     pub topic: String,
     pub partition: i32,
@@ -81,7 +81,7 @@ impl ClientContext for LagContext {
 impl ConsumerContext for LagContext {}
 
 /// What to consume.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Subscription {
     pub topics: Vec<TopicKind>,
     pub group: String,
@@ -144,9 +144,9 @@ impl EventConsumer {
         let consumer: BaseConsumer<LagContext> = config
             .create_with_context(LagContext::default())
             .map_err(ConsumerError::Create)?;
-        let subscribe_error = |source| ConsumerError::Subscribe {
+        let subscribe_error = |error| ConsumerError::Subscribe {
             topics: names.join(", "),
-            source,
+            error,
         };
         match &subscription.assigned_from {
             None => consumer.subscribe(&names).map_err(subscribe_error)?,

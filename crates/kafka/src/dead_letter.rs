@@ -51,9 +51,9 @@ impl ProducerContext for DeliveryOutcome {
 #[derive(Debug, thiserror::Error)]
 pub enum DeadLetterError {
     #[error("cannot create the dead-letter producer: {0}")]
-    Create(#[source] KafkaError),
-    #[error("cannot write a dead letter to {topic}: {source}")]
-    Send { topic: String, source: KafkaError },
+    Create(KafkaError),
+    #[error("cannot write a dead letter to {topic}: {error}")]
+    Send { topic: String, error: KafkaError },
 }
 
 pub struct DeadLetters {
@@ -94,9 +94,9 @@ impl DeadLetters {
         message: &BorrowedMessage<'_>,
         reason: &DecodeError,
     ) -> Result<(), DeadLetterError> {
-        let error = |source| DeadLetterError::Send {
+        let error = |error| DeadLetterError::Send {
             topic: self.topic.clone(),
-            source,
+            error,
         };
         let mut headers = OwnedHeaders::new();
         if let Some(original) = message.headers() {

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use enum_map::Enum;
 use rdkafka::client::ClientContext;
 use rdkafka::error::KafkaError;
 use rdkafka::message::{DeliveryResult, Message};
@@ -14,8 +15,7 @@ use rdkafka::types::RDKafkaErrorCode;
 
 use crate::client::{ShopContext, TopicsError, client_config_with, probe_topics};
 use crate::settings::Settings;
-use shopstream_core::Event;
-use shopstream_core::TopicKind;
+use shopstream_core::{Event, PerTopic, TopicKind};
 
 /// How many delivery failures are kept, with their keys, for the report.
 const FAILURES_KEPT: usize = 20;
@@ -25,15 +25,15 @@ pub enum ProducerError {
     #[error(transparent)]
     Topics(#[from] TopicsError),
     #[error("cannot create the Kafka producer: {0}")]
-    Create(#[source] KafkaError),
-    #[error("cannot send to {topic}: {source}")]
-    Send { topic: String, source: KafkaError },
+    Create(KafkaError),
+    #[error("cannot send to {topic}: {error}")]
+    Send { topic: String, error: KafkaError },
     #[error("the producer stopped with a fatal error: {0}")]
     Fatal(String),
 }
 
 /// Sent, acknowledged and failed events of one topic.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct TopicCounts {
     pub sent: u64,
     pub acknowledged: u64,
@@ -47,7 +47,7 @@ impl TopicCounts {
 }
 
 /// One event that was not acknowledged.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct DeliveryFailure {
     pub topic: TopicKind,
     pub key: String,
@@ -65,7 +65,7 @@ struct Counters {
 #[derive(Default)]
 pub struct DeliveryContext {
     shop: ShopContext,
-    counters: [Counters; 3],
+    counters: PerTopic<Counters>,
     failures: Mutex<Vec<DeliveryFailure>>,
 }
 
@@ -80,13 +80,15 @@ impl ClientContext for DeliveryContext {
 }
 
 impl ProducerContext for DeliveryContext {
-    /// The topic's index (TopicKind as usize).
+    /// The topic, as its [`Enum`] index.
     type DeliveryOpaque = usize;
 
-    fn delivery(&self, result: &DeliveryResult<'_>, topic: usize) {
-        let Some(counters) = self.counters.get(topic) else {
+    fn delivery(&self, result: &DeliveryResult<'_>, index: usize) {
+        if index >= TopicKind::LENGTH {
             return;
-        };
+        }
+        let topic = TopicKind::from_usize(index);
+        let counters = &self.counters[topic];
         match result {
             Ok(_) => {
                 counters.acknowledged.fetch_add(1, Ordering::Relaxed);
@@ -96,13 +98,12 @@ impl ProducerContext for DeliveryContext {
                 if let Ok(mut failures) = self.failures.lock()
                     && failures.len() < FAILURES_KEPT
                 {
-                    let kind = <TopicKind as strum::VariantArray>::VARIANTS[topic];
                     let key = message
                         .key()
                         .map(String::from_utf8_lossy)
                         .unwrap_or_default();
                     failures.push(DeliveryFailure {
-                        topic: kind,
+                        topic,
                         key: key.into_owned(),
                         reason: error.to_string(),
                     });
@@ -114,7 +115,7 @@ impl ProducerContext for DeliveryContext {
 
 pub struct EventProducer {
     producer: BaseProducer<DeliveryContext>,
-    topic_names: [String; 3],
+    topic_names: PerTopic<String>,
     buf: Vec<u8>,
     sends_since_poll: u32,
 }
@@ -146,12 +147,7 @@ impl EventProducer {
             .map_err(ProducerError::Create)?;
         Ok(EventProducer {
             producer,
-            topic_names: [
-                TopicKind::ProductEvents,
-                TopicKind::Purchases,
-                TopicKind::UserEvents,
-            ]
-            .map(|kind| settings.topics.name(kind).to_string()),
+            topic_names: PerTopic::from_fn(|kind| settings.topics.name(kind).to_string()),
             buf: Vec::with_capacity(1024),
             sends_since_poll: 0,
         })
@@ -162,9 +158,9 @@ impl EventProducer {
     pub fn send(&mut self, event: &Event<'_>) -> Result<(), ProducerError> {
         self.buf.clear();
         event.encode_into(&mut self.buf);
-        let topic = event.topic() as usize;
+        let topic = event.topic();
         loop {
-            let record = BaseRecord::with_opaque_to(&self.topic_names[topic], topic)
+            let record = BaseRecord::with_opaque_to(&self.topic_names[topic], topic.into_usize())
                 .key(event.user_id.as_bytes())
                 .payload(self.buf.as_slice());
             match self.producer.send(record) {
@@ -172,10 +168,10 @@ impl EventProducer {
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
                     self.producer.poll(Duration::from_millis(10));
                 }
-                Err((source, _)) => {
+                Err((error, _)) => {
                     return Err(ProducerError::Send {
                         topic: self.topic_names[topic].clone(),
-                        source,
+                        error,
                     });
                 }
             }
@@ -201,7 +197,7 @@ impl EventProducer {
     pub fn flush(&self, timeout: Duration) -> u64 {
         let deadline = Instant::now() + timeout;
         loop {
-            let in_flight: u64 = self.counts().iter().map(TopicCounts::in_flight).sum();
+            let in_flight: u64 = self.counts().values().map(TopicCounts::in_flight).sum();
             if in_flight == 0 || Instant::now() >= deadline {
                 return in_flight;
             }
@@ -214,17 +210,17 @@ impl EventProducer {
         }
     }
 
-    /// Per topic, in TopicKind order.
-    pub fn counts(&self) -> [TopicCounts; 3] {
-        self.producer
-            .context()
-            .counters
-            .each_ref()
-            .map(|c| TopicCounts {
+    /// Per topic.
+    pub fn counts(&self) -> PerTopic<TopicCounts> {
+        let counters = &self.producer.context().counters;
+        PerTopic::from_fn(|topic| {
+            let c = &counters[topic];
+            TopicCounts {
                 sent: c.sent.load(Ordering::Relaxed),
                 acknowledged: c.acknowledged.load(Ordering::Relaxed),
                 failed: c.failed.load(Ordering::Relaxed),
-            })
+            }
+        })
     }
 
     /// The first failed deliveries (at most 20), with their keys and reasons.

@@ -1,30 +1,186 @@
 //! Settings, layered: command-line flag > environment > .env file > built-in default.
 //!
-//! The binaries apply their flags on top of [`Settings::load`]; this module resolves the other
-//! three layers, so that the layering is tested here without a process environment.
+//! [`SETTINGS`] is the one table of settings: parsing and validation of the environment and .env,
+//! [`Settings::describe`], the flags' help, defaults and checks (through [`Setting::parse`]), and
+//! the README and .env (checked by tests against it) all come from it. The binaries apply their
+//! flags on top of [`Settings::load`]; this module resolves the other three layers, so that the
+//! layering is tested here without a process environment.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rdkafka::ClientConfig;
+use rdkafka::error::KafkaError;
 use shopstream_core::TopicKind;
 
-/// Every setting of design.md with its built-in default (None: no default).
-pub const SETTINGS: &[(&str, &str)] = &[
-    ("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092"),
-    ("TOPIC_PRODUCT_EVENTS", "product-events"),
-    ("TOPIC_PURCHASES", "purchases"),
-    ("TOPIC_USER_EVENTS", "user-events"),
-    ("TOPIC_PARTITIONS", "3"),
-    ("TOPIC_REPLICATION_FACTOR", "1"),
-    ("PRODUCT_EVENTS_COUNT", "40"),
-    ("PURCHASE_EVENTS_COUNT", "15"),
-    ("USER_EVENTS_COUNT", "30"),
-    ("EVENT_DELAY_MS", "500"),
-    ("METRICS_REPORT_EVERY", "20"),
-    ("METRICS_SERVE", ""),
-    ("PRODUCTS_FILE", "data/products.json"),
-    ("USERS_FILE", "data/users.json"),
-];
+/// What values a setting takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text that must not be empty.
+    Text,
+    /// Text; empty means "off".
+    Optional,
+    /// A whole number from `min` to `max`.
+    Number { min: u64, max: u64 },
+    /// A file; a relative path read from a .env file is relative to that file's folder.
+    Path,
+}
+
+/// One row of the settings table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    /// The variable, in the environment or .env.
+    pub name: &'static str,
+    /// The built-in default.
+    pub default: &'static str,
+    pub kind: Kind,
+    /// What it sets, in a few words (flag help, README, describe).
+    pub about: &'static str,
+    /// The command-line flags that override it, as written in the README.
+    pub flags: &'static str,
+}
+
+/// Declares the table and, from the same rows, how each setting lands in [`Settings`] and is
+/// shown again by [`Settings::describe`]: one list, so the three cannot drift apart.
+macro_rules! settings_table {
+    ($($name:literal => $($field:ident).+ : $kind:expr, $default:literal, $flags:literal, $about:literal;)*) => {
+        /// Every setting with its default, kind, flags and meaning.
+        pub const SETTINGS: &[Setting] = &[$(Setting {
+            name: $name,
+            default: $default,
+            kind: $kind,
+            about: $about,
+            flags: $flags,
+        }),*];
+
+        impl Settings {
+            fn read_table(&mut self, reader: &Reader<'_>) -> Result<(), ConfigError> {
+                $(self.$($field).+ = reader.read($name)?;)*
+                Ok(())
+            }
+
+            fn table_values(&self) -> Vec<(&'static str, String)> {
+                vec![$(($name, SettingValue::shown(&self.$($field).+))),*]
+            }
+        }
+    };
+}
+
+settings_table! {
+    "KAFKA_BOOTSTRAP_SERVERS" => bootstrap_servers: Kind::Text, "localhost:9092",
+        "--bootstrap-servers, -b", "Kafka brokers to connect to (host:port, comma-separated)";
+    "TOPIC_PRODUCT_EVENTS" => topics.product_events: Kind::Text, "product-events",
+        "", "Topic of product events (view, add_to_cart, remove_from_cart)";
+    "TOPIC_PURCHASES" => topics.purchases: Kind::Text, "purchases",
+        "", "Topic of purchases";
+    "TOPIC_USER_EVENTS" => topics.user_events: Kind::Text, "user-events",
+        "", "Topic of user events (login, logout, search, profile_update)";
+    "TOPIC_PARTITIONS" => partitions: Kind::Number { min: 1, max: 10_000 }, "3",
+        "setup-topics --partitions", "Partitions per topic that setup-topics creates";
+    "TOPIC_REPLICATION_FACTOR" => replication_factor: Kind::Number { min: 1, max: 32_767 }, "1",
+        "setup-topics --replication-factor", "Replication factor per topic that setup-topics creates";
+    "PRODUCT_EVENTS_COUNT" => product_events_count: Kind::Number { min: 0, max: u64::MAX }, "40",
+        "product-producer --count, run-multiple-producers --product-events",
+        "Product events to write, 0 = until Ctrl-C";
+    "PURCHASE_EVENTS_COUNT" => purchase_events_count: Kind::Number { min: 0, max: u64::MAX }, "15",
+        "purchase-producer --count, run-multiple-producers --purchases",
+        "Purchases to write, 0 = until Ctrl-C";
+    "USER_EVENTS_COUNT" => user_events_count: Kind::Number { min: 0, max: u64::MAX }, "30",
+        "user-producer --count, run-multiple-producers --user-events",
+        "User events to write, 0 = until Ctrl-C";
+    "EVENT_DELAY_MS" => event_delay_ms: Kind::Number { min: 0, max: 3_600_000 }, "500",
+        "--rate",
+        "Pause between a producer's events in milliseconds (--rate sets events/s instead), 0 = as fast as possible";
+    "METRICS_REPORT_EVERY" => metrics_report_every: Kind::Number { min: 1, max: u64::MAX }, "20",
+        "metrics-consumer --every", "A metrics report every this many events";
+    "METRICS_SERVE" => metrics_serve: Kind::Optional, "",
+        "metrics-consumer --serve",
+        "Serve a live dashboard, /api/metrics, Prometheus /metrics and /healthz here (host:port, e.g. 127.0.0.1:8088); empty = no server";
+    "PRODUCTS_FILE" => products_file: Kind::Path, "data/products.json",
+        "", "The product catalog the simulator draws from";
+    "USERS_FILE" => users_file: Kind::Path, "data/users.json",
+        "", "The users the simulator draws from";
+}
+
+impl Setting {
+    /// The row of `name`; every name the code asks for is in the table.
+    pub fn named(name: &str) -> Option<&'static Setting> {
+        SETTINGS.iter().find(|setting| setting.name == name)
+    }
+
+    /// Checks a value for this setting and converts it, as for the environment or .env (a flag's
+    /// value goes through here too, so flags and settings accept the same values).
+    pub fn parse<T: SettingValue>(&self, text: &str) -> Result<T, String> {
+        T::parse(text.trim(), self.kind)
+    }
+}
+
+/// A Rust type a setting's text converts to.
+pub trait SettingValue: Sized {
+    fn parse(text: &str, kind: Kind) -> Result<Self, String>;
+    /// The value as it would be written in .env.
+    fn shown(&self) -> String;
+}
+
+fn number_in_range(text: &str, kind: Kind) -> Result<u64, String> {
+    let (min, max) = match kind {
+        Kind::Number { min, max } => (min, max),
+        _ => (0, u64::MAX),
+    };
+    match text.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from {min} to {max}")),
+    }
+}
+
+impl SettingValue for u64 {
+    fn parse(text: &str, kind: Kind) -> Result<u64, String> {
+        number_in_range(text, kind)
+    }
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl SettingValue for i32 {
+    fn parse(text: &str, kind: Kind) -> Result<i32, String> {
+        let n = number_in_range(text, kind)?;
+        i32::try_from(n).map_err(|_| format!("expected a whole number up to {}", i32::MAX))
+    }
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl SettingValue for String {
+    fn parse(text: &str, kind: Kind) -> Result<String, String> {
+        if kind == Kind::Text && text.is_empty() {
+            return Err("must not be empty".to_string());
+        }
+        Ok(text.to_string())
+    }
+    fn shown(&self) -> String {
+        self.clone()
+    }
+}
+
+impl SettingValue for Option<String> {
+    fn parse(text: &str, _: Kind) -> Result<Option<String>, String> {
+        Ok(Some(text.to_string()).filter(|text| !text.is_empty()))
+    }
+    fn shown(&self) -> String {
+        self.clone().unwrap_or_default()
+    }
+}
+
+impl SettingValue for PathBuf {
+    fn parse(text: &str, _: Kind) -> Result<PathBuf, String> {
+        Ok(PathBuf::from(text))
+    }
+    fn shown(&self) -> String {
+        self.display().to_string()
+    }
+}
 
 /// KAFKA_ names passed to librdkafka that a typo is likely to be close to.
 const KNOWN_KAFKA_PASSTHROUGH: &[&str] = &[
@@ -67,7 +223,7 @@ pub fn is_secret(property: &str) -> bool {
 }
 
 /// The topic names in use.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TopicNames {
     pub product_events: String,
     pub purchases: String,
@@ -98,7 +254,7 @@ impl TopicNames {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings {
     pub bootstrap_servers: String,
     pub topics: TopicNames,
@@ -124,6 +280,8 @@ pub struct Settings {
 pub enum Origin {
     Environment,
     DotEnv(PathBuf),
+    /// The built-in default of the settings table.
+    Default,
 }
 
 impl std::fmt::Display for Origin {
@@ -131,14 +289,18 @@ impl std::fmt::Display for Origin {
         match self {
             Origin::Environment => f.write_str("the environment"),
             Origin::DotEnv(path) => write!(f, "{}", path.display()),
+            Origin::Default => f.write_str("the built-in defaults"),
         }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}: cannot read: {message}")]
-    DotEnv { path: PathBuf, message: String },
+    #[error("{path}: cannot read: {error}")]
+    DotEnv {
+        path: PathBuf,
+        error: dotenvy::Error,
+    },
     #[error("{key}={value:?} in {origin}: {expected}")]
     Invalid {
         key: String,
@@ -151,6 +313,14 @@ pub enum ConfigError {
         key: String,
         origin: Origin,
         suggestion: String,
+    },
+    #[error("{key} in {origin}: librdkafka rejects {property}={value:?}: {reason}")]
+    Rejected {
+        key: String,
+        origin: Origin,
+        property: String,
+        value: String,
+        reason: String,
     },
 }
 
@@ -201,16 +371,55 @@ fn find_dotenv(start: &Path) -> Option<PathBuf> {
 }
 
 fn read_dotenv(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
-    let error = |message: String| ConfigError::DotEnv {
+    let error = |error| ConfigError::DotEnv {
         path: path.to_path_buf(),
-        message,
+        error,
     };
     let mut values = BTreeMap::new();
-    for item in dotenvy::from_path_iter(path).map_err(|e| error(e.to_string()))? {
-        let (key, value) = item.map_err(|e| error(e.to_string()))?;
+    for item in dotenvy::from_path_iter(path).map_err(error)? {
+        let (key, value) = item.map_err(error)?;
         values.insert(key, value);
     }
     Ok(values)
+}
+
+/// Reads the table's settings from the layers, each value once, naming its origin on error.
+struct Reader<'l> {
+    layers: &'l Layers,
+}
+
+impl Reader<'_> {
+    fn read<T: SettingValue>(&self, name: &str) -> Result<T, ConfigError> {
+        let Some(setting) = Setting::named(name) else {
+            unreachable!("{name} is read by the table that declares it");
+        };
+        let Some((text, origin)) = self.layers.get(name) else {
+            return setting
+                .parse(setting.default)
+                .map_err(|expected| ConfigError::Invalid {
+                    key: name.to_string(),
+                    value: setting.default.to_string(),
+                    origin: Origin::Default,
+                    expected,
+                });
+        };
+        let text = text.trim();
+        // Relative paths from .env are relative to that file, so the tools work from any folder.
+        let relative_to_dotenv = match (setting.kind, &origin) {
+            (Kind::Path, Origin::DotEnv(file)) if Path::new(text).is_relative() => file
+                .parent()
+                .map(|dir| dir.join(text).display().to_string()),
+            _ => None,
+        };
+        setting
+            .parse(relative_to_dotenv.as_deref().unwrap_or(text))
+            .map_err(|expected| ConfigError::Invalid {
+                key: name.to_string(),
+                value: text.to_string(),
+                origin,
+                expected,
+            })
+    }
 }
 
 impl Settings {
@@ -221,137 +430,30 @@ impl Settings {
 
     pub fn resolve(layers: &Layers) -> Result<Settings, ConfigError> {
         check_for_typos(layers)?;
-        let text = |key: &str| -> (String, Option<Origin>) {
-            match layers.get(key) {
-                Some((value, origin)) => (value.trim().to_string(), Some(origin)),
-                None => (default_of(key).to_string(), None),
-            }
-        };
-        let number = |key: &str, min: u64, max: u64| -> Result<u64, ConfigError> {
-            let (value, origin) = text(key);
-            match value.parse::<u64>() {
-                Ok(n) if (min..=max).contains(&n) => Ok(n),
-                _ => Err(ConfigError::Invalid {
-                    key: key.to_string(),
-                    value,
-                    origin: origin.unwrap_or(Origin::Environment),
-                    expected: format!("expected a whole number from {min} to {max}"),
-                }),
-            }
-        };
-        // Relative paths from .env are relative to that file, so the tools work from any folder.
-        let path = |key: &str| -> PathBuf {
-            let (value, origin) = text(key);
-            let path = PathBuf::from(value);
-            match origin {
-                Some(Origin::DotEnv(file)) if path.is_relative() => {
-                    file.parent().map(|dir| dir.join(&path)).unwrap_or(path)
-                }
-                _ => path,
-            }
-        };
-        let non_empty = |key: &str| -> Result<String, ConfigError> {
-            let (value, origin) = text(key);
-            if value.is_empty() {
-                return Err(ConfigError::Invalid {
-                    key: key.to_string(),
-                    value,
-                    origin: origin.unwrap_or(Origin::Environment),
-                    expected: "must not be empty".to_string(),
-                });
-            }
-            Ok(value)
-        };
-        Ok(Settings {
-            bootstrap_servers: non_empty("KAFKA_BOOTSTRAP_SERVERS")?,
-            topics: TopicNames {
-                product_events: non_empty("TOPIC_PRODUCT_EVENTS")?,
-                purchases: non_empty("TOPIC_PURCHASES")?,
-                user_events: non_empty("TOPIC_USER_EVENTS")?,
-            },
-            partitions: number("TOPIC_PARTITIONS", 1, 10_000)? as i32,
-            replication_factor: number("TOPIC_REPLICATION_FACTOR", 1, 32_767)? as i32,
-            product_events_count: number("PRODUCT_EVENTS_COUNT", 0, u64::MAX)?,
-            purchase_events_count: number("PURCHASE_EVENTS_COUNT", 0, u64::MAX)?,
-            user_events_count: number("USER_EVENTS_COUNT", 0, u64::MAX)?,
-            event_delay_ms: number("EVENT_DELAY_MS", 0, 3_600_000)?,
-            metrics_report_every: number("METRICS_REPORT_EVERY", 1, u64::MAX)?,
-            metrics_serve: Some(text("METRICS_SERVE").0).filter(|address| !address.is_empty()),
-            products_file: path("PRODUCTS_FILE"),
-            users_file: path("USERS_FILE"),
-            kafka_properties: kafka_properties(layers),
-            dotenv_file: layers.dotenv_file.clone(),
-        })
+        let mut settings = Settings::default();
+        settings.read_table(&Reader { layers })?;
+        settings.kafka_properties = kafka_properties(layers)?;
+        settings.dotenv_file = layers.dotenv_file.clone();
+        Ok(settings)
     }
 
-    /// The settings as they would be written in .env, with secrets redacted, for `--show-config`.
+    /// The settings as they would be written in .env, then the librdkafka properties in
+    /// parentheses, with secrets redacted: safe to log.
     pub fn describe(&self) -> Vec<(String, String)> {
-        let mut lines = vec![
-            (
-                "KAFKA_BOOTSTRAP_SERVERS".to_string(),
-                self.bootstrap_servers.clone(),
-            ),
-            (
-                "TOPIC_PRODUCT_EVENTS".to_string(),
-                self.topics.product_events.clone(),
-            ),
-            ("TOPIC_PURCHASES".to_string(), self.topics.purchases.clone()),
-            (
-                "TOPIC_USER_EVENTS".to_string(),
-                self.topics.user_events.clone(),
-            ),
-            ("TOPIC_PARTITIONS".to_string(), self.partitions.to_string()),
-            (
-                "TOPIC_REPLICATION_FACTOR".to_string(),
-                self.replication_factor.to_string(),
-            ),
-            (
-                "PRODUCT_EVENTS_COUNT".to_string(),
-                self.product_events_count.to_string(),
-            ),
-            (
-                "PURCHASE_EVENTS_COUNT".to_string(),
-                self.purchase_events_count.to_string(),
-            ),
-            (
-                "USER_EVENTS_COUNT".to_string(),
-                self.user_events_count.to_string(),
-            ),
-            (
-                "EVENT_DELAY_MS".to_string(),
-                self.event_delay_ms.to_string(),
-            ),
-            (
-                "METRICS_REPORT_EVERY".to_string(),
-                self.metrics_report_every.to_string(),
-            ),
-            (
-                "PRODUCTS_FILE".to_string(),
-                self.products_file.display().to_string(),
-            ),
-            (
-                "USERS_FILE".to_string(),
-                self.users_file.display().to_string(),
-            ),
-        ];
-        for (property, value) in &self.kafka_properties {
+        let table = self
+            .table_values()
+            .into_iter()
+            .map(|(name, value)| (name.to_string(), value));
+        let properties = self.kafka_properties.iter().map(|(property, value)| {
             let shown = if is_secret(property) { REDACTED } else { value };
-            lines.push((format!("({property})"), shown.to_string()));
-        }
-        lines
+            (format!("({property})"), shown.to_string())
+        });
+        table.chain(properties).collect()
     }
-}
-
-fn default_of(key: &str) -> &'static str {
-    SETTINGS
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| *v)
-        .unwrap_or("")
 }
 
 fn is_setting(key: &str) -> bool {
-    SETTINGS.iter().any(|(k, _)| *k == key)
+    Setting::named(key).is_some()
 }
 
 fn is_client_passthrough(key: &str) -> bool {
@@ -362,16 +464,41 @@ fn is_client_passthrough(key: &str) -> bool {
         && key.len() > "KAFKA_".len()
 }
 
-/// KAFKA_SASL_USERNAME -> sasl.username, for every client pass-through key in either layer.
-fn kafka_properties(layers: &Layers) -> BTreeMap<String, String> {
+/// KAFKA_SASL_USERNAME -> sasl.username, for every client pass-through key in either layer. Each
+/// is checked by librdkafka here, once, so that a property it does not know (or a value it
+/// refuses) is reported with the variable that set it.
+fn kafka_properties(layers: &Layers) -> Result<BTreeMap<String, String>, ConfigError> {
+    let mut properties = BTreeMap::new();
     let keys = layers.dotenv.keys().chain(layers.environment.keys());
-    keys.filter(|key| is_client_passthrough(key))
-        .filter_map(|key| {
-            let (value, _) = layers.get(key)?;
-            let property = key["KAFKA_".len()..].to_ascii_lowercase().replace('_', ".");
-            Some((property, value.trim().to_string()))
-        })
-        .collect()
+    for key in keys.filter(|key| is_client_passthrough(key)) {
+        let Some((value, origin)) = layers.get(key) else {
+            continue;
+        };
+        let property = key["KAFKA_".len()..].to_ascii_lowercase().replace('_', ".");
+        let value = value.trim().to_string();
+        if let Err(error) = ClientConfig::new()
+            .set(&property, &value)
+            .create_native_config()
+        {
+            let reason = match error {
+                KafkaError::ClientConfig(_, description, _, _) => description,
+                other => other.to_string(),
+            };
+            return Err(ConfigError::Rejected {
+                key: key.clone(),
+                origin,
+                property,
+                value: if is_secret(key) {
+                    REDACTED.to_string()
+                } else {
+                    value
+                },
+                reason,
+            });
+        }
+        properties.insert(property, value);
+    }
+    Ok(properties)
 }
 
 /// A key one or two letters away from a known one is a typo that would otherwise be ignored
@@ -380,7 +507,7 @@ fn check_for_typos(layers: &Layers) -> Result<(), ConfigError> {
     let known = || {
         SETTINGS
             .iter()
-            .map(|(k, _)| *k)
+            .map(|setting| setting.name)
             .chain(KNOWN_KAFKA_PASSTHROUGH.iter().copied())
     };
     let suspicious = |key: &str| -> Option<&'static str> {
@@ -586,5 +713,111 @@ mod tests {
         assert_eq!(settings.topics.kind_of("nope"), None);
         let names: Vec<&str> = settings.topics.iter().map(|(_, n)| n).collect();
         assert_eq!(names, ["product-events", "purchases", "user-events"]);
+    }
+
+    #[test]
+    fn a_kafka_property_librdkafka_rejects_names_its_variable() {
+        let err = Settings::resolve(&layers(&[], &[("KAFKA_NO_SUCH_THING", "1")])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "KAFKA_NO_SUCH_THING in /project/.env: librdkafka rejects no.such.thing=\"1\": \
+             No such configuration property: \"no.such.thing\""
+        );
+        let err = Settings::resolve(&layers(&[("KAFKA_LINGER_MS", "soon")], &[])).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "KAFKA_LINGER_MS in the environment: librdkafka rejects linger.ms=\"soon\": "
+            ),
+            "{err}"
+        );
+        // A secret's value is not repeated in the error.
+        let err = Settings::resolve(&layers(&[("KAFKA_SSL_KEY_PASSWORD_X", "hunter2")], &[]))
+            .unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn describe_lists_every_setting_of_the_table_in_order() {
+        let settings =
+            Settings::resolve(&layers(&[("METRICS_SERVE", "127.0.0.1:1")], &[])).unwrap();
+        let shown = settings.describe();
+        let names: Vec<&str> = shown.iter().map(|(name, _)| name.as_str()).collect();
+        let table: Vec<&str> = SETTINGS.iter().map(|setting| setting.name).collect();
+        assert_eq!(names, table);
+        for (setting, (_, value)) in SETTINGS.iter().zip(&shown) {
+            let expected = if setting.name == "METRICS_SERVE" {
+                "127.0.0.1:1"
+            } else {
+                setting.default
+            };
+            assert_eq!(value, expected, "{}", setting.name);
+        }
+    }
+
+    #[test]
+    fn every_default_passes_its_own_checks() {
+        for setting in SETTINGS {
+            let kind_accepts_default = match setting.kind {
+                Kind::Number { .. } => setting.parse::<u64>(setting.default).is_ok(),
+                Kind::Text => setting.parse::<String>(setting.default).is_ok(),
+                Kind::Optional => setting.parse::<Option<String>>(setting.default).is_ok(),
+                Kind::Path => setting.parse::<PathBuf>(setting.default).is_ok(),
+            };
+            assert!(kind_accepts_default, "{}", setting.name);
+        }
+    }
+
+    /// The README's settings table as the table declares it.
+    fn readme_table() -> String {
+        let mut table =
+            String::from("| setting | default | flags | what it sets |\n|---|---|---|---|\n");
+        for setting in SETTINGS {
+            let default = match setting.default {
+                "" => "(empty)".to_string(),
+                value => format!("`{value}`"),
+            };
+            let flags: Vec<String> = setting
+                .flags
+                .split(", ")
+                .filter(|flag| !flag.is_empty())
+                .map(|flag| format!("`{flag}`"))
+                .collect();
+            let flags = if flags.is_empty() {
+                "none".to_string()
+            } else {
+                flags.join(", ")
+            };
+            table.push_str(&format!(
+                "| `{}` | {default} | {flags} | {} |\n",
+                setting.name, setting.about
+            ));
+        }
+        table
+    }
+
+    #[test]
+    fn readme_and_dotenv_list_exactly_the_settings_of_the_table() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        let table = readme_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's settings table differs from SETTINGS in crates/kafka/src/settings.rs; \
+             it should read:\n{table}"
+        );
+        let dotenv = read_dotenv(&root.join(".env")).unwrap();
+        let listed: Vec<(&str, &str)> = dotenv
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        let mut expected: Vec<(&str, &str)> = SETTINGS
+            .iter()
+            .map(|setting| (setting.name, setting.default))
+            .collect();
+        expected.sort();
+        assert_eq!(
+            listed, expected,
+            ".env must set every setting to its default"
+        );
     }
 }

@@ -1,0 +1,163 @@
+//! What shoppers choose among, fixed for a run: each user's taste in products, the search queries,
+//! the profile fields, and the mixes of devices and payment methods.
+
+use rand::Rng;
+use rand::distr::Distribution;
+use rand::distr::weighted::{Error as WeightError, WeightedIndex};
+
+use crate::catalog::{Catalog, Product};
+use crate::vocab::{Device, PaymentMethod};
+
+/// A search query and how many catalog products match it.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub text: String,
+    pub results: u32,
+}
+
+/// Which of [`PROFILE_FIELDS`] a profile update changes: bit i stands for field i.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProfileFields(u32);
+
+impl ProfileFields {
+    /// A non-empty set of fields.
+    pub fn random(rng: &mut impl Rng) -> ProfileFields {
+        ProfileFields(rng.random_range(1..1 << PROFILE_FIELDS.len()))
+    }
+
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        PROFILE_FIELDS
+            .iter()
+            .enumerate()
+            .filter(move |(bit, _)| self.0 & (1 << bit) != 0)
+            .map(|(_, field)| *field)
+    }
+}
+
+const PROFILE_FIELDS: [&str; 6] = [
+    "email",
+    "address",
+    "phone",
+    "password",
+    "preferences",
+    "name",
+];
+const DEVICES: [(Device, u32); 3] = [
+    (Device::Web, 45),
+    (Device::Mobile, 45),
+    (Device::Tablet, 10),
+];
+const PAYMENTS: [(PaymentMethod, u32); 5] = [
+    (PaymentMethod::CreditCard, 45),
+    (PaymentMethod::DebitCard, 20),
+    (PaymentMethod::Paypal, 20),
+    (PaymentMethod::BankTransfer, 5),
+    (PaymentMethod::GiftCard, 10),
+];
+
+pub struct Tastes {
+    /// Per user: product choice, skewed to a few popular products and to the user's interests.
+    products: Vec<WeightedIndex<f64>>,
+    queries: Vec<Query>,
+    devices: WeightedIndex<u32>,
+    payments: WeightedIndex<u32>,
+}
+
+impl Tastes {
+    /// Fails only for a catalog without products.
+    pub fn new(catalog: &Catalog) -> Result<Tastes, WeightError> {
+        Ok(Tastes {
+            products: product_choice(catalog)?,
+            queries: queries(&catalog.products),
+            devices: WeightedIndex::new(DEVICES.iter().map(|d| d.1))?,
+            payments: WeightedIndex::new(PAYMENTS.iter().map(|p| p.1))?,
+        })
+    }
+
+    /// A product (index into the catalog) that `user` looks at.
+    pub fn product(&self, user: usize, rng: &mut impl Rng) -> usize {
+        self.products[user].sample(rng)
+    }
+
+    /// A query to search for, by index (see [`Tastes::query`]).
+    pub fn random_query(&self, rng: &mut impl Rng) -> usize {
+        rng.random_range(0..self.queries.len())
+    }
+
+    pub fn query(&self, index: usize) -> &Query {
+        &self.queries[index]
+    }
+
+    pub fn device(&self, rng: &mut impl Rng) -> Device {
+        DEVICES[self.devices.sample(rng)].0
+    }
+
+    pub fn payment(&self, rng: &mut impl Rng) -> PaymentMethod {
+        PAYMENTS[self.payments.sample(rng)].0
+    }
+}
+
+/// Per user, a weighted choice over products: a Zipf-like popularity (a few products draw most
+/// views; the ranking is fixed by product id, not by the run's seed) times 6 for the categories the
+/// user is interested in.
+fn product_choice(catalog: &Catalog) -> Result<Vec<WeightedIndex<f64>>, WeightError> {
+    let mut ranked: Vec<usize> = (0..catalog.products.len()).collect();
+    ranked.sort_by_key(|&i| stable_hash(&catalog.products[i].product_id));
+    let mut popularity = vec![0.0; catalog.products.len()];
+    for (rank, &product) in ranked.iter().enumerate() {
+        popularity[product] = 1.0 / (rank as f64 + 1.0).powf(1.1);
+    }
+    catalog
+        .users
+        .iter()
+        .map(|user| {
+            let weights = catalog
+                .products
+                .iter()
+                .zip(&popularity)
+                .map(|(product, base)| {
+                    let interested = user.interests.contains(&product.category);
+                    base * if interested { 6.0 } else { 1.0 }
+                });
+            WeightedIndex::new(weights)
+        })
+        .collect()
+}
+
+/// FNV-1a: a hash that is the same on every platform and Rust version.
+fn stable_hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Search queries shoppers type: product names, brands and categories, in lower case, each with
+/// the number of products whose name, brand or category contains it.
+pub(super) fn queries(products: &[Product]) -> Vec<Query> {
+    let mut texts: Vec<String> = products
+        .iter()
+        .flat_map(|p| {
+            [
+                p.name.to_lowercase(),
+                p.brand.to_lowercase(),
+                p.category.to_lowercase(),
+            ]
+        })
+        .collect();
+    texts.sort();
+    texts.dedup();
+    texts
+        .into_iter()
+        .map(|text| {
+            let results = products
+                .iter()
+                .filter(|p| {
+                    [&p.name, &p.brand, &p.category]
+                        .iter()
+                        .any(|field| field.to_lowercase().contains(&text))
+                })
+                .count() as u32;
+            Query { text, results }
+        })
+        .collect()
+}
