@@ -4,13 +4,18 @@
 #                                       (same record size, acks=all, idempotence on), default 1,000,000
 #   scripts/bench.sh consumer [COUNT]   metrics-consumer over COUNT product events vs
 #                                       ConsumerPerformance on the same topic, default 1,000,000
+#   scripts/bench.sh compression [COUNT] product-producer --count COUNT --rate 0 with each
+#                                       KAFKA_COMPRESSION_TYPE (none, gzip, snappy, lz4, zstd):
+#                                       events/s and bytes on the broker's disk, default 500,000
 # It starts a local broker if none answers at $KAFKA_BOOTSTRAP_SERVERS (default 127.0.0.1:9092) and
 # leaves it running; each run uses fresh topics (bench-*) and deletes them at the end.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 what=${1:-producer}
-count=${2:-1000000}
+default_count=1000000
+[ "$what" = compression ] && default_count=500000
+count=${2:-$default_count}
 export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}
 port=${KAFKA_BOOTSTRAP_SERVERS##*:}
 
@@ -68,8 +73,26 @@ case "$what" in
       --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" --topic "$TOPIC_PRODUCT_EVENTS" --messages "$count" \
       --group "$run_id-perf" --timeout 30000
     ;;
+  compression)
+    # Bytes on disk as the broker reports them (its log dirs), so a remote broker works too.
+    disk_bytes() {
+      scripts/kafka-local.sh run-class org.apache.kafka.tools.LogDirsCommand \
+        --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" --describe --topic-list "$TOPIC_PRODUCT_EVENTS" 2>/dev/null |
+        grep -o '"size":[0-9]*' | awk -F: '{ total += $2 } END { printf "%d", total }'
+    }
+    printf '%-8s %12s %14s %12s\n' codec events/s "bytes on disk" bytes/event
+    for codec in none gzip snappy lz4 zstd; do
+      "$bin/setup-topics" --recreate --partitions 3 >/dev/null
+      start=$(date +%s.%N)
+      KAFKA_COMPRESSION_TYPE=$codec "$bin/product-producer" --count "$count" --rate 0 --quiet --seed 1 >/dev/null
+      end=$(date +%s.%N)
+      bytes=$(disk_bytes)
+      printf '%-8s %12.0f %14d %12.1f\n' "$codec" "$(echo "$count / ($end - $start)" | bc -l)" "$bytes" \
+        "$(echo "$bytes / $count" | bc -l)"
+    done
+    ;;
   *)
-    echo "usage: scripts/bench.sh producer|consumer [COUNT]" >&2
+    echo "usage: scripts/bench.sh producer|consumer|compression [COUNT]" >&2
     exit 2
     ;;
 esac

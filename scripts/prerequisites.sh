@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure what ShopStream needs is installed: a Rust toolchain (rustup), a C toolchain (to build
-# librdkafka), Java 17+ and Maven (to run a local Apache Kafka). On Debian/Ubuntu as root it
+# Makes sure what ShopStream needs is installed: a Rust toolchain (rustup), a C toolchain and OpenSSL's
+# headers (to build librdkafka with TLS), Java 17+ and Maven (to run a local Apache Kafka). On Debian/Ubuntu as root it
 # installs what is missing with apt-get; elsewhere it says what to install and exits non-zero.
 #   scripts/prerequisites.sh [--compose] [--browser]
 #     --compose  also a docker compose, to check docker-compose.yml
@@ -10,6 +10,11 @@ set -euo pipefail
 missing=()
 command -v cc >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || missing+=(build-essential)
 command -v perl >/dev/null 2>&1 || missing+=(perl)
+# librdkafka links the system OpenSSL (TLS, SCRAM) and finds it with pkg-config; the secured local
+# broker's throw-away certificates are made with the openssl command.
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 for option in "$@"; do

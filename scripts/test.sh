@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests, and end-to-end tests against a real Apache Kafka broker that
-# this script starts (scripts/kafka-local.sh, port 19092 by default) and stops again.
+# this script starts (scripts/kafka-local.sh, port 19092 by default, with SSL, mutual-TLS and
+# SASL_SSL listeners on the next ports but one: 19094, 19095, 19096) and stops again.
 #   scripts/test.sh [cargo test arguments...]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -15,6 +16,24 @@ export KAFKA_LOCAL_PORT=${SHOPSTREAM_TEST_PORT:-19092}
 export KAFKA_LOCAL_CONTROLLER_PORT=$((KAFKA_LOCAL_PORT + 1))
 export KAFKA_LOCAL_DIR="$PWD/.kafka/test-$KAFKA_LOCAL_PORT"
 export SHOPSTREAM_TEST_BOOTSTRAP="127.0.0.1:$KAFKA_LOCAL_PORT"
+# The same broker also has the secured listeners of tests/e2e/tls.rs, at fixed offsets from the
+# plaintext port: SSL (broker verified, no client certificate), mutual TLS (client certificate
+# required, principal User:client) and SASL_SSL (SCRAM-SHA-512/256, PLAIN), with ACLs enforced.
+# User:ANONYMOUS (the plaintext listener) is a super user, so every other test runs as before.
+# tests/e2e/tls.rs knows these SCRAM users and passwords. Given to `start` only: the brokers that
+# tests start for themselves (util::LocalBroker) must not inherit them.
+secured_broker=(
+  KAFKA_LOCAL_SSL_PORT=$((KAFKA_LOCAL_PORT + 2))
+  KAFKA_LOCAL_MTLS_PORT=$((KAFKA_LOCAL_PORT + 3))
+  KAFKA_LOCAL_SASL_SSL_PORT=$((KAFKA_LOCAL_PORT + 4))
+  KAFKA_LOCAL_ACLS=1
+  KAFKA_LOCAL_SCRAM_USERS="shopstream=shopstream-secret limited=limited-secret"
+  KAFKA_LOCAL_CLIENT_KEY_PASSWORD=client-key-secret
+)
+export SHOPSTREAM_TEST_SSL_BOOTSTRAP="127.0.0.1:$((KAFKA_LOCAL_PORT + 2))"
+export SHOPSTREAM_TEST_MTLS_BOOTSTRAP="127.0.0.1:$((KAFKA_LOCAL_PORT + 3))"
+export SHOPSTREAM_TEST_SASL_SSL_BOOTSTRAP="127.0.0.1:$((KAFKA_LOCAL_PORT + 4))"
+export SHOPSTREAM_TEST_TLS_DIR="$KAFKA_LOCAL_DIR/tls"
 
 # Compile first: a compile error should not wait for a JVM.
 cargo test --workspace --no-run --quiet
@@ -27,7 +46,7 @@ trap stop_broker EXIT
 if ! scripts/kafka-local.sh status >/dev/null 2>&1; then
   rm -rf "$KAFKA_LOCAL_DIR" # a fresh broker for every run
   started_here=1
-  scripts/kafka-local.sh start
+  env "${secured_broker[@]}" scripts/kafka-local.sh start
 fi
 
 cargo test --workspace "$@"

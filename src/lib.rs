@@ -85,9 +85,10 @@ pub fn start(common: &CommonArgs, tool: &str) {
         colored::control::set_override(false);
     }
     tracing::debug!(
-        "{tool} {} with librdkafka {}",
+        "{tool} {} with librdkafka {} (built with {})",
         env!("CARGO_PKG_VERSION"),
-        shopstream_kafka::client::librdkafka_version()
+        shopstream_kafka::client::librdkafka_version(),
+        shopstream_kafka::client::librdkafka_features()
     );
 }
 

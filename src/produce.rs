@@ -152,7 +152,17 @@ pub fn run(
     } else {
         println!("{report}");
     }
-    for failure in producer.failures() {
+    // A topic the broker refuses to let this user write is one line at the end, not a line per event.
+    let denied: Vec<&str> = counts
+        .iter()
+        .filter(|(_, c)| c.denied > 0)
+        .map(|(topic, _)| settings.topics.name(topic))
+        .collect();
+    for failure in producer
+        .failures()
+        .into_iter()
+        .filter(|f| counts[f.topic].denied == 0)
+    {
         eprintln!(
             "failed: {} key {}: {}",
             settings.topics.name(failure.topic),
@@ -170,6 +180,13 @@ pub fn run(
             producer
                 .last_problem()
                 .unwrap_or_else(|| "no reason given".to_string())
+        );
+    }
+    if !denied.is_empty() {
+        anyhow::bail!(
+            "not authorized to write {} ({failed} events failed; the broker's ACLs must allow \
+             this user to write there)",
+            denied.join(", ")
         );
     }
     if failed > 0 {

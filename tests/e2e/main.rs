@@ -7,6 +7,10 @@
 //! A plain `cargo test` with no broker on 127.0.0.1:19092 (scripts/test.sh's) skips them, saying
 //! so in one line: each test starts with `if skip_without_broker() { return; }` (see util.rs).
 //! With SHOPSTREAM_TEST_BOOTSTRAP or CI set, nothing is skipped and a missing broker fails them.
+//!
+//! The same broker also has SSL, mutual-TLS and SASL_SSL listeners with ACLs enforced, for tls.rs;
+//! scripts/test.sh sets SHOPSTREAM_TEST_SSL_BOOTSTRAP, SHOPSTREAM_TEST_MTLS_BOOTSTRAP,
+//! SHOPSTREAM_TEST_SASL_SSL_BOOTSTRAP and SHOPSTREAM_TEST_TLS_DIR (see util::secured_broker).
 
 mod util;
 
@@ -18,3 +22,4 @@ mod dashboard;
 mod producers;
 mod sasl;
 mod setup_topics;
+mod tls;

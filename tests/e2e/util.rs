@@ -93,6 +93,92 @@ fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|value| !matches!(value.trim(), "" | "0" | "false"))
 }
 
+/// The secured listeners of the test broker, for tests/e2e/tls.rs: scripts/test.sh opens them
+/// on the same broker and exports where they are.
+#[derive(Debug)]
+pub struct SecuredBroker {
+    /// SSL: the client verifies the broker with ca.pem; no client certificate (User:ANONYMOUS).
+    pub ssl: String,
+    /// SSL that requires a client certificate signed by ca.pem (principal User:client).
+    pub mtls: String,
+    /// SASL_SSL: SCRAM-SHA-512, SCRAM-SHA-256 and PLAIN.
+    pub sasl_ssl: String,
+    /// scripts/kafka-local.sh's certificates: ca.pem, client.pem, client.key, ...
+    pub tls_dir: PathBuf,
+}
+
+impl SecuredBroker {
+    pub fn file(&self, name: &str) -> String {
+        self.tls_dir.join(name).display().to_string()
+    }
+}
+
+/// The defaults of [`secured_broker`] for scripts/test.sh's broker on [`DEFAULT_TEST_BOOTSTRAP`].
+const DEFAULT_SECURED: [(&str, &str); 4] = [
+    ("SHOPSTREAM_TEST_SSL_BOOTSTRAP", "127.0.0.1:19094"),
+    ("SHOPSTREAM_TEST_MTLS_BOOTSTRAP", "127.0.0.1:19095"),
+    ("SHOPSTREAM_TEST_SASL_SSL_BOOTSTRAP", "127.0.0.1:19096"),
+    ("SHOPSTREAM_TEST_TLS_DIR", ".kafka/test-19092/tls"),
+];
+
+/// The test broker's secured listeners; a test calls [`skip_without_broker`] first.
+///
+/// They come from SHOPSTREAM_TEST_SSL_BOOTSTRAP, SHOPSTREAM_TEST_MTLS_BOOTSTRAP,
+/// SHOPSTREAM_TEST_SASL_SSL_BOOTSTRAP and SHOPSTREAM_TEST_TLS_DIR (scripts/test.sh sets them all).
+/// Without SHOPSTREAM_TEST_BOOTSTRAP the broker found is scripts/test.sh's on its default port, so
+/// each missing variable takes that broker's value. A variable still missing, or a listener that
+/// does not answer, fails the test: a broker is there, so nothing is skipped.
+pub fn secured_broker() -> &'static SecuredBroker {
+    static SECURED: OnceLock<Result<SecuredBroker, String>> = OnceLock::new();
+    let secured = SECURED.get_or_init(|| {
+        let configured = std::env::var("SHOPSTREAM_TEST_BOOTSTRAP")
+            .is_ok_and(|servers| !servers.trim().is_empty());
+        let mut values = Vec::new();
+        for (variable, default) in DEFAULT_SECURED {
+            let value = match std::env::var(variable) {
+                Ok(value) if !value.trim().is_empty() => value.trim().to_string(),
+                _ if !configured => default.to_string(),
+                _ => {
+                    return Err(format!(
+                        "SHOPSTREAM_TEST_BOOTSTRAP is set but {variable} is not: the TLS tests \
+                         need the test broker's secured listeners (scripts/test.sh opens them \
+                         and sets SHOPSTREAM_TEST_SSL_BOOTSTRAP, SHOPSTREAM_TEST_MTLS_BOOTSTRAP, \
+                         SHOPSTREAM_TEST_SASL_SSL_BOOTSTRAP and SHOPSTREAM_TEST_TLS_DIR)"
+                    ));
+                }
+            };
+            values.push((variable, value));
+        }
+        for (variable, servers) in &values[..3] {
+            if !answers(servers) {
+                return Err(format!(
+                    "{variable}={servers}, but nothing answers there: the test broker was \
+                     started without its secured listeners (scripts/test.sh opens them)"
+                ));
+            }
+        }
+        let (variable, dir) = &values[3];
+        let tls_dir = repo_root().join(dir);
+        if !tls_dir.join("ca.pem").is_file() {
+            return Err(format!(
+                "{variable}={dir}, but there is no ca.pem in {} (scripts/kafka-local.sh writes \
+                 the certificates there when it starts a broker with secured listeners)",
+                tls_dir.display()
+            ));
+        }
+        Ok(SecuredBroker {
+            ssl: values[0].1.clone(),
+            mtls: values[1].1.clone(),
+            sasl_ssl: values[2].1.clone(),
+            tls_dir,
+        })
+    });
+    match secured {
+        Ok(secured) => secured,
+        Err(missing) => panic!("{missing}"),
+    }
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -131,6 +217,14 @@ impl TopicSet {
 
     pub fn names(&self) -> [&str; 3] {
         [&self.product_events, &self.purchases, &self.user_events]
+    }
+
+    /// The unique start of the three names: a prefix no other test's topic (or group named
+    /// after it) has, e.g. for prefixed ACLs.
+    pub fn base(&self) -> &str {
+        self.product_events
+            .strip_suffix("-product-events")
+            .expect("made by TopicSet::new")
     }
 }
 
@@ -392,6 +486,19 @@ pub fn create_topics(topics: &TopicSet) {
 }
 
 /// The acknowledged count of `topic` in a producer's summary table.
+/// Asserts that a launcher's summary (its stdout) acknowledged these counts of product events,
+/// purchases and user events.
+pub fn assert_acknowledged(output: &Output, topics: &TopicSet, counts: (u64, u64, u64)) {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for (topic, count) in [
+        (&topics.product_events, counts.0),
+        (&topics.purchases, counts.1),
+        (&topics.user_events, counts.2),
+    ] {
+        assert_eq!(acknowledged_in_summary(&stdout, topic), count, "{stdout}");
+    }
+}
+
 pub fn acknowledged_in_summary(stdout: &str, topic: &str) -> u64 {
     let row = stdout
         .lines()
@@ -490,6 +597,12 @@ impl LocalBroker {
             )
             .env("KAFKA_LOCAL_DIR", self.dir.path())
             .env("KAFKA_LOCAL_HEAP", "512m")
+            // Only what this broker asks for: none of the test broker's secured listeners.
+            .env_remove("KAFKA_LOCAL_SASL_PORT")
+            .env_remove("KAFKA_LOCAL_SSL_PORT")
+            .env_remove("KAFKA_LOCAL_MTLS_PORT")
+            .env_remove("KAFKA_LOCAL_SASL_SSL_PORT")
+            .env_remove("KAFKA_LOCAL_ACLS")
             .env(
                 "KAFKA_LOCAL_SASL_USERS",
                 format!("{SASL_USER}={SASL_PASSWORD}"),

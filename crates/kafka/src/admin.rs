@@ -35,7 +35,7 @@ pub enum AdminError {
     Create { topic: String, reason: String },
     #[error("cannot delete topic {topic}: {reason}")]
     Delete { topic: String, reason: String },
-    #[error("Kafka did not answer within {}s: {error}", .timeout.as_secs_f64())]
+    #[error("Kafka did not answer within {}: {error}", crate::client::seconds(*.timeout))]
     Request {
         timeout: Duration,
         error: KafkaError,
@@ -134,10 +134,16 @@ impl TopicAdmin {
                         retry.push(topic)
                     }
                     Err((topic, code)) => {
-                        return Err(AdminError::Create {
-                            topic,
-                            reason: code.to_string(),
-                        });
+                        let reason = match code {
+                            RDKafkaErrorCode::TopicAuthorizationFailed
+                            | RDKafkaErrorCode::ClusterAuthorizationFailed => {
+                                "not authorized (the broker's ACLs must allow this user to create \
+                                 topics)"
+                                    .to_string()
+                            }
+                            code => code.to_string(),
+                        };
+                        return Err(AdminError::Create { topic, reason });
                     }
                 }
             }

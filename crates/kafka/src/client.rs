@@ -9,7 +9,7 @@ use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::KafkaError;
 use rdkafka::metadata::Metadata;
 use rdkafka::producer::{BaseProducer, Producer};
-use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr};
 
 use crate::settings::Settings;
 use shopstream_core::TopicKind;
@@ -45,6 +45,14 @@ pub fn librdkafka_version() -> String {
     rdkafka::util::get_rdkafka_version().1
 }
 
+/// What this librdkafka was built with (ssl, sasl_scram, zstd, lz4, ...), for debug logs.
+pub fn librdkafka_features() -> String {
+    ClientConfig::new()
+        .create_native_config()
+        .and_then(|config| config.get("builtin.features"))
+        .unwrap_or_else(|error| format!("unknown ({error})"))
+}
+
 /// A client context that remembers the last error librdkafka reported, so a failed connection
 /// can say why (connection refused, authentication failed) instead of only "timed out".
 #[derive(Default)]
@@ -55,8 +63,40 @@ pub struct ShopContext {
 /// A connection-level problem librdkafka reported.
 #[derive(Debug, Clone)]
 pub struct ClientProblem {
-    pub authentication: bool,
+    pub kind: ProblemKind,
     pub reason: String,
+}
+
+/// What kind of connection problem: only plain connection trouble is worth retrying until the
+/// timeout; refused credentials and TLS failures will not mend by waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    Connection,
+    Authentication,
+    Tls,
+}
+
+impl ProblemKind {
+    /// Classifies a librdkafka error or log text.
+    fn of(reason: &str) -> ProblemKind {
+        if reason.contains("SASL authentication error") || reason.contains("Authentication failed")
+        {
+            ProblemKind::Authentication
+        } else if reason.contains("SSL")
+            || reason.contains("certificate")
+            || (reason.contains("Disconnected") && reason.contains("state APIVERSION_QUERY"))
+        {
+            // A plaintext client that a TLS port hangs up on says only "Disconnected" while
+            // asking for API versions.
+            ProblemKind::Tls
+        } else {
+            ProblemKind::Connection
+        }
+    }
+
+    fn is_final(self) -> bool {
+        self != ProblemKind::Connection
+    }
 }
 
 impl ShopContext {
@@ -88,17 +128,20 @@ impl ClientContext for ShopContext {
 
     fn error(&self, error: KafkaError, reason: &str) {
         tracing::debug!(target: "librdkafka", "error: {error}: {reason}");
-        let authentication = matches!(
-            error.rdkafka_error_code(),
-            Some(RDKafkaErrorCode::Authentication | RDKafkaErrorCode::SaslAuthenticationFailed)
-        );
+        let kind = match error.rdkafka_error_code() {
+            Some(RDKafkaErrorCode::Authentication | RDKafkaErrorCode::SaslAuthenticationFailed) => {
+                ProblemKind::Authentication
+            }
+            Some(RDKafkaErrorCode::SSL) => ProblemKind::Tls,
+            _ => ProblemKind::of(reason),
+        };
         // "1/1 brokers are down" says less than the connection error that came before it.
         let summary = error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown);
         if summary && self.last_problem().is_some() {
             return;
         }
         self.record_problem(ClientProblem {
-            authentication,
+            kind,
             reason: reason.to_string(),
         });
     }
@@ -120,18 +163,16 @@ impl ShopContext {
             Some((_, text)) => text,
             None => message,
         };
-        let authentication = message.contains("SASL authentication error")
-            || message.contains("Authentication failed");
         self.record_problem(ClientProblem {
-            authentication,
+            kind: ProblemKind::of(message),
             reason: message.to_string(),
         });
     }
 
     fn record_problem(&self, problem: ClientProblem) {
         if let Ok(mut guard) = self.last_error.lock() {
-            // Keep an authentication failure: it explains the later "all brokers down".
-            if guard.as_ref().is_some_and(|p| p.authentication) && !problem.authentication {
+            // Keep an authentication or TLS failure: it explains the later "all brokers down".
+            if guard.as_ref().is_some_and(|p| p.kind.is_final()) && !problem.kind.is_final() {
                 return;
             }
             *guard = Some(problem);
@@ -141,7 +182,7 @@ impl ShopContext {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error("cannot reach Kafka at {servers} within {}s: {reason}", .timeout.as_secs_f64())]
+    #[error("cannot reach Kafka at {servers} within {}: {reason}", seconds(*.timeout))]
     Unreachable {
         servers: String,
         timeout: Duration,
@@ -149,22 +190,53 @@ pub enum ConnectError {
     },
     #[error("authentication to Kafka at {servers} failed: {reason}")]
     Authentication { servers: String, reason: String },
+    #[error("TLS with Kafka at {servers} failed: {reason}{}", tls_hint(.reason))]
+    Tls { servers: String, reason: String },
     #[error("Kafka client configuration is invalid: {0}")]
     Config(KafkaError),
 }
 
+/// "10s", or "2.4s" for a duration that is not whole seconds.
+pub fn seconds(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{:.1}s", duration.as_secs_f64())
+    }
+}
+
+/// How long a plaintext client waits once every broker hung up on it before giving up.
+const HANG_UP_GRACE: Duration = Duration::from_secs(2);
+
 /// Checks that the cluster answers a metadata request, or fails within `timeout` with the reason
 /// librdkafka last gave (connection refused, name not resolved, authentication failed).
-/// Authentication failures end the wait at once.
+/// Authentication and TLS failures end the wait at once.
 ///
 /// It uses a short-lived producer because only a client that polls its main queue hears
 /// librdkafka's errors and logs, and an admin client or an unsubscribed consumer does not.
 pub fn probe_cluster(settings: &Settings, timeout: Duration) -> Result<Metadata, ConnectError> {
+    probe(settings, timeout).map(|(_, metadata)| metadata)
+}
+
+/// [`probe_cluster`], keeping the connected client for further questions.
+fn probe(
+    settings: &Settings,
+    timeout: Duration,
+) -> Result<(BaseProducer<ShopContext>, Metadata), ConnectError> {
     let probe: BaseProducer<ShopContext> = client_config(settings, "shopstream-probe")
         .create_with_context(ShopContext::default())
         .map_err(ConnectError::Config)?;
     let servers = &settings.bootstrap_servers;
-    let deadline = Instant::now() + timeout;
+    let started = Instant::now();
+    let deadline = started + timeout;
+    // A TLS port spoken to in plaintext takes the connection, then hangs up on the first request;
+    // librdkafka often reports only "brokers are down" for it. Nothing else that accepts a
+    // connection does that for long, so it ends the wait after a grace period.
+    let plaintext = settings
+        .kafka_properties
+        .get("security.protocol")
+        .is_none_or(|protocol| !protocol.to_ascii_lowercase().ends_with("ssl"));
+    let mut hung_up_since: Option<Instant> = None;
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let result = probe
@@ -172,21 +244,40 @@ pub fn probe_cluster(settings: &Settings, timeout: Duration) -> Result<Metadata,
             .fetch_metadata(None, remaining.min(Duration::from_millis(300)));
         probe.poll(Duration::ZERO);
         let problem = probe.context().last_problem();
-        if let Some(problem) = problem.as_ref().filter(|p| p.authentication) {
-            return Err(ConnectError::Authentication {
-                servers: servers.clone(),
-                reason: problem.reason.clone(),
-            });
+        if let Some(problem) = &problem {
+            let (servers, reason) = (servers.clone(), problem.reason.clone());
+            match problem.kind {
+                ProblemKind::Authentication => {
+                    return Err(ConnectError::Authentication { servers, reason });
+                }
+                ProblemKind::Tls => return Err(ConnectError::Tls { servers, reason }),
+                ProblemKind::Connection => {}
+            }
         }
+        let hung_up = plaintext
+            && problem
+                .as_ref()
+                .is_some_and(|p| p.reason.contains("brokers are down"));
+        let hung_up_long =
+            hung_up && hung_up_since.get_or_insert_with(Instant::now).elapsed() >= HANG_UP_GRACE;
         match result {
-            Ok(metadata) if !metadata.brokers().is_empty() => return Ok(metadata),
-            _ if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            Ok(metadata) if !metadata.brokers().is_empty() => return Ok((probe, metadata)),
+            _ if Instant::now() < deadline && !hung_up_long => {
+                std::thread::sleep(Duration::from_millis(50))
+            }
             result => {
-                let reason = match (problem, result.err()) {
+                let mut reason = match (problem, result.err()) {
                     (Some(problem), _) => problem.reason,
                     (None, Some(error)) => error.to_string(),
                     (None, None) => "no broker answered".to_string(),
                 };
+                if hung_up {
+                    reason.push_str(
+                        " (the broker's port took the connection but Kafka did not answer: if \
+                         this port expects TLS, set KAFKA_SECURITY_PROTOCOL=SSL or SASL_SSL)",
+                    );
+                }
+                let timeout = started.elapsed().min(timeout);
                 return Err(ConnectError::Unreachable {
                     servers: servers.clone(),
                     timeout,
@@ -204,6 +295,49 @@ pub enum TopicsError {
     Connect(#[from] ConnectError),
     #[error("topic {topic} does not exist on {servers} (run setup-topics to create it)")]
     Missing { topic: String, servers: String },
+    #[error(
+        "not authorized to {operation} {topic} on {servers} (the broker's ACLs must allow this \
+         user to {operation} it)"
+    )]
+    NotAuthorized {
+        topic: String,
+        servers: String,
+        operation: Operation,
+    },
+}
+
+/// What a client wants to do with its topics, for authorization errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::Display)]
+#[strum(serialize_all = "lowercase")]
+pub enum Operation {
+    Read,
+    Write,
+}
+
+/// What a person can do about a TLS failure librdkafka described.
+fn tls_hint(reason: &str) -> &'static str {
+    if reason.contains("certificate verify failed") {
+        " (is KAFKA_SSL_CA_LOCATION the CA that signed the broker's certificate, and is the \
+         address you connect to one of the names in that certificate?)"
+    } else if reason.contains("connecting to a SSL listener")
+        || (reason.contains("APIVERSION_QUERY") && !reason.contains("SSL"))
+    {
+        " (the broker hung up before answering: this port probably expects TLS; set \
+         KAFKA_SECURITY_PROTOCOL=SSL or SASL_SSL)"
+    } else if reason.contains("PLAINTEXT broker listener")
+        || (reason.contains("closed by peer") && reason.contains("SSL_HANDSHAKE"))
+    {
+        " (this port does not speak TLS: set KAFKA_SECURITY_PROTOCOL=PLAINTEXT or SASL_PLAINTEXT)"
+    } else if reason.contains("alert certificate")
+        || reason.contains("alert bad certificate")
+        || reason.contains("certificate required")
+        || reason.contains("alert unknown ca")
+    {
+        " (the broker refused the client certificate: check KAFKA_SSL_CERTIFICATE_LOCATION and \
+         KAFKA_SSL_KEY_LOCATION, and that the broker trusts their CA)"
+    } else {
+        ""
+    }
 }
 
 /// [`probe_cluster`], then checks that the topics of `kinds` exist; the metadata is returned for
@@ -212,19 +346,42 @@ pub fn probe_topics(
     settings: &Settings,
     timeout: Duration,
     kinds: &[TopicKind],
+    operation: Operation,
 ) -> Result<Metadata, TopicsError> {
-    let metadata = probe_cluster(settings, timeout)?;
+    let (client, metadata) = probe(settings, timeout)?;
     let names: Vec<&str> = kinds
         .iter()
         .map(|&kind| settings.topics.name(kind))
         .collect();
     if let Some(topic) = missing_topic(&metadata, &names) {
-        return Err(TopicsError::Missing {
-            topic: topic.to_string(),
-            servers: settings.bootstrap_servers.clone(),
+        // A cluster-wide listing leaves out the topics this user may not see; asked for by name,
+        // the broker says whether the topic is missing or hidden by its ACLs.
+        let hidden = client
+            .client()
+            .fetch_metadata(Some(topic), timeout)
+            .is_ok_and(|named| unauthorized_topic(&named, &[topic]).is_some());
+        let (topic, servers) = (topic.to_string(), settings.bootstrap_servers.clone());
+        return Err(if hidden {
+            TopicsError::NotAuthorized {
+                topic,
+                servers,
+                operation,
+            }
+        } else {
+            TopicsError::Missing { topic, servers }
         });
     }
     Ok(metadata)
+}
+
+/// The first of `names` that the broker's ACLs hide from this client.
+fn unauthorized_topic<'n>(metadata: &Metadata, names: &[&'n str]) -> Option<&'n str> {
+    names.iter().copied().find(|name| {
+        metadata.topics().iter().any(|t| {
+            t.name() == *name
+                && t.error() == Some(RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
+        })
+    })
 }
 
 /// The first of `names` that the cluster's metadata does not list (or lists with an error).
@@ -287,5 +444,34 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("Connection refused"), "{text}");
+    }
+
+    #[test]
+    fn tls_and_authentication_problems_end_the_wait_and_get_advice() {
+        let verify = "ssl://127.0.0.1:9093/bootstrap: SSL handshake failed: error:0A000086:SSL \
+                      routines::certificate verify failed: broker certificate could not be verified";
+        assert_eq!(ProblemKind::of(verify), ProblemKind::Tls);
+        assert!(tls_hint(verify).contains("KAFKA_SSL_CA_LOCATION"));
+        let client_cert = "Receive failed: error:0A000412:SSL routines::sslv3 alert bad \
+                           certificate: SSL alert number 42";
+        assert_eq!(ProblemKind::of(client_cert), ProblemKind::Tls);
+        assert!(tls_hint(client_cert).contains("KAFKA_SSL_CERTIFICATE_LOCATION"));
+        let plaintext = "SSL handshake failed: Disconnected: SSL connection closed by peer: \
+                         connecting to a PLAINTEXT broker listener?";
+        assert!(tls_hint(plaintext).contains("KAFKA_SECURITY_PROTOCOL=PLAINTEXT"));
+        let plaintext = "Disconnected: SSL connection closed by peer (after 65ms in state \
+                         SSL_HANDSHAKE)";
+        assert!(tls_hint(plaintext).contains("KAFKA_SECURITY_PROTOCOL=PLAINTEXT"));
+        let tls_port = "127.0.0.1:19094/bootstrap: Disconnected: connection closed by peer: \
+                        receive 0 after POLLIN (after 1ms in state APIVERSION_QUERY)";
+        assert_eq!(ProblemKind::of(tls_port), ProblemKind::Tls);
+        assert!(tls_hint(tls_port).contains("KAFKA_SECURITY_PROTOCOL=SSL"));
+        let password = "SASL authentication error: Authentication failed during authentication \
+                        due to invalid credentials with SASL mechanism SCRAM-SHA-512";
+        assert_eq!(ProblemKind::of(password), ProblemKind::Authentication);
+        let refused = "Connect to ipv4#127.0.0.1:1 failed: Connection refused";
+        assert_eq!(ProblemKind::of(refused), ProblemKind::Connection);
+        assert!(!ProblemKind::Connection.is_final());
+        assert_eq!(tls_hint(refused), "");
     }
 }

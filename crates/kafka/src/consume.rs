@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use rdkafka::error::KafkaError;
 use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::types::RDKafkaErrorCode;
 use shopstream_core::{DecodeError, Event, TopicKind, decode};
 
 use crate::admin::{AdminError, TopicAdmin};
@@ -84,6 +86,14 @@ pub enum ConsumeError {
     Admin(#[from] AdminError),
     #[error("cannot start the runtime for the admin client")]
     Runtime(#[source] std::io::Error),
+    #[error(
+        "not authorized to read as consumer group {group} (the broker's ACLs must allow this user to read with that group)"
+    )]
+    GroupNotAuthorized { group: String },
+    #[error(
+        "not authorized to read {topics} (the broker's ACLs must allow this user to read them)"
+    )]
+    TopicNotAuthorized { topics: String },
 }
 
 /// A subscribed consumer, its dead-letter writer if any, and the flag that stops it.
@@ -137,7 +147,9 @@ impl Session {
                 Some(Ok(message)) => message,
                 nothing_or_error => {
                     if let Some(Err(error)) = nothing_or_error {
-                        // Transient broker trouble is retried by librdkafka; say it and go on.
+                        // Refused ACLs will not mend by waiting; other broker trouble is retried by
+                        // librdkafka: say it and go on.
+                        self.stop_if_not_authorized(&error)?;
                         tracing::warn!("consumer: {error}");
                     }
                     let since = *idle_since.get_or_insert_with(Instant::now);
@@ -174,6 +186,30 @@ impl Session {
         self.consumer.commit().map_err(ConsumeError::from)?;
         tracing::debug!("offsets committed");
         Ok(ending)
+    }
+}
+
+impl Session {
+    fn stop_if_not_authorized(&self, error: &KafkaError) -> Result<(), ConsumeError> {
+        match error.rdkafka_error_code() {
+            Some(RDKafkaErrorCode::GroupAuthorizationFailed) => {
+                Err(ConsumeError::GroupNotAuthorized {
+                    group: self.subscription.group.clone(),
+                })
+            }
+            Some(RDKafkaErrorCode::TopicAuthorizationFailed) => {
+                Err(ConsumeError::TopicNotAuthorized {
+                    topics: self
+                        .subscription
+                        .topics
+                        .iter()
+                        .map(|&kind| self.consumer.topic_name(kind))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+            }
+            _ => Ok(()),
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use serde::Serialize;
 
-use crate::client::{ShopContext, TopicsError, client_config_with, probe_topics};
+use crate::client::{Operation, ShopContext, TopicsError, client_config_with, probe_topics};
 use crate::settings::{Settings, TopicNames};
 use shopstream_core::TopicKind;
 
@@ -108,7 +108,7 @@ impl EventConsumer {
         subscription: &Subscription,
         client_id: &str,
     ) -> Result<EventConsumer, ConsumerError> {
-        let metadata = probe_topics(settings, timeout, &subscription.topics)?;
+        let metadata = probe_topics(settings, timeout, &subscription.topics, Operation::Read)?;
         let names: Vec<&str> = subscription
             .topics
             .iter()
@@ -186,6 +186,11 @@ impl EventConsumer {
     /// The next message, if one arrives within `timeout`.
     pub fn poll(&self, timeout: Duration) -> Option<Result<BorrowedMessage<'_>, KafkaError>> {
         self.consumer.poll(timeout)
+    }
+
+    /// The name of a ShopStream topic.
+    pub fn topic_name(&self, kind: TopicKind) -> &str {
+        self.names.name(kind)
     }
 
     /// Which ShopStream topic a message came from.

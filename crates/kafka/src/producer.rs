@@ -13,7 +13,7 @@ use rdkafka::message::{DeliveryResult, Message};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
 use rdkafka::types::RDKafkaErrorCode;
 
-use crate::client::{ShopContext, TopicsError, client_config_with, probe_topics};
+use crate::client::{Operation, ShopContext, TopicsError, client_config_with, probe_topics};
 use crate::settings::Settings;
 use shopstream_core::{Event, PerTopic, TopicKind};
 
@@ -38,6 +38,8 @@ pub struct TopicCounts {
     pub sent: u64,
     pub acknowledged: u64,
     pub failed: u64,
+    /// Of the failed, those the broker refused for lack of a Write ACL on the topic.
+    pub denied: u64,
 }
 
 impl TopicCounts {
@@ -59,6 +61,7 @@ struct Counters {
     sent: AtomicU64,
     acknowledged: AtomicU64,
     failed: AtomicU64,
+    denied: AtomicU64,
 }
 
 /// The producer's client context: connection problems (via [`ShopContext`]) and delivery reports.
@@ -95,6 +98,9 @@ impl ProducerContext for DeliveryContext {
             }
             Err((error, message)) => {
                 counters.failed.fetch_add(1, Ordering::Relaxed);
+                if error.rdkafka_error_code() == Some(RDKafkaErrorCode::TopicAuthorizationFailed) {
+                    counters.denied.fetch_add(1, Ordering::Relaxed);
+                }
                 if let Ok(mut failures) = self.failures.lock()
                     && failures.len() < FAILURES_KEPT
                 {
@@ -129,7 +135,7 @@ impl EventProducer {
         targets: &[TopicKind],
         client_id: &str,
     ) -> Result<EventProducer, ProducerError> {
-        probe_topics(settings, timeout, targets)?;
+        probe_topics(settings, timeout, targets, Operation::Write)?;
         let config = client_config_with(
             settings,
             client_id,
@@ -219,6 +225,7 @@ impl EventProducer {
                 sent: c.sent.load(Ordering::Relaxed),
                 acknowledged: c.acknowledged.load(Ordering::Relaxed),
                 failed: c.failed.load(Ordering::Relaxed),
+                denied: c.denied.load(Ordering::Relaxed),
             }
         })
     }

@@ -189,6 +189,12 @@ const KNOWN_KAFKA_PASSTHROUGH: &[&str] = &[
     "KAFKA_SASL_MECHANISM",
     "KAFKA_SASL_USERNAME",
     "KAFKA_SASL_PASSWORD",
+    "KAFKA_SSL_CA_LOCATION",
+    "KAFKA_SSL_CERTIFICATE_LOCATION",
+    "KAFKA_SSL_KEY_LOCATION",
+    "KAFKA_SSL_KEY_PASSWORD",
+    "KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM",
+    "KAFKA_COMPRESSION_TYPE",
 ];
 
 /// KAFKA_ variables that belong to Kafka's own JVM scripts or to scripts/kafka-local.sh, not to
