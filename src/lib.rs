@@ -150,6 +150,8 @@ pub fn stop_on_ctrl_c() -> anyhow::Result<Arc<AtomicBool>> {
 pub fn run(try_main: impl FnOnce() -> anyhow::Result<ExitCode>) -> ExitCode {
     match try_main() {
         Ok(code) => code,
+        // `tool | head` closing the pipe is normal use, not a failure.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             let prefix =
                 if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
@@ -161,6 +163,15 @@ pub fn run(try_main: impl FnOnce() -> anyhow::Result<ExitCode>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether the error is a write to an output that the reader has closed.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The error and its causes on one line. An error keeps either its cause as a source or the
@@ -182,6 +193,14 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert!(parse_duration("-1").is_err());
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn a_closed_output_is_recognised_under_context() {
+        let pipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
+        assert!(is_broken_pipe(&anyhow::Error::new(pipe).context("writing")));
+        let other = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert!(!is_broken_pipe(&anyhow::Error::new(other)));
     }
 
     #[test]

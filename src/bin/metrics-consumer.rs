@@ -1,5 +1,6 @@
 //! metrics-consumer: business metrics over the three topics, every N events and at the end.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -177,17 +178,22 @@ impl Metrics<'_> {
                 figures: &report,
                 lag,
             };
-            println!("{}", serde_json::to_string(&line)?);
+            writeln!(
+                std::io::stdout().lock(),
+                "{}",
+                serde_json::to_string(&line)?
+            )?;
         } else {
             let title = if kind == "final" {
                 "Final report"
             } else {
                 "Report"
             };
-            println!(
+            writeln!(
+                std::io::stdout().lock(),
                 "{}",
                 report::render(&title.bold().to_string(), &report, lag)
-            );
+            )?;
         }
         Ok(())
     }

@@ -414,3 +414,39 @@ fn killed_again_and_again_with_a_checkpoint_the_final_figures_are_exact() {
     assert_eq!(report["events"], 60_000, "every event exactly once");
     assert_eq!(figures(&report), expected_report(&topics));
 }
+
+/// `tool --json | head -3`: the reader closing the pipe ends both consumers quietly, exit 0.
+#[test]
+fn a_closed_stdout_ends_the_consumers_quietly() {
+    if skip_without_broker() {
+        return;
+    }
+    use std::io::{BufRead, BufReader};
+    let (topics, _cleanup) = topics_with_events("closed-pipe", 5, (300, 60, 150));
+    for (binary, extra) in [
+        ("consumer", &[][..]),
+        ("metrics-consumer", &["--every", "1"][..]),
+    ] {
+        let mut child = tool(binary, &topics)
+            .args(["--json", "--from-beginning", "--timeout", "20s"])
+            .args(["--group", &unique("closed-pipe")])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the consumer starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let lines: Vec<String> = BufReader::new(stdout)
+            .lines()
+            .take(3)
+            .collect::<Result<_, _>>()
+            .expect("three lines");
+        assert_eq!(lines.len(), 3);
+        // The reader is gone (dropped with the BufReader): the next write fails with EPIPE.
+        let output = child.wait_with_output().expect("the consumer ends");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{binary}: {:?} {stderr}", output.status);
+        assert!(!stderr.contains("error"), "{binary}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{binary}: {stderr}");
+    }
+}
