@@ -445,7 +445,11 @@ fn a_closed_stdout_ends_the_consumers_quietly() {
         // The reader is gone (dropped with the BufReader): the next write fails with EPIPE.
         let output = child.wait_with_output().expect("the consumer ends");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "{binary}: {:?} {stderr}", output.status);
+        assert!(
+            output.status.success(),
+            "{binary}: {:?} {stderr}",
+            output.status
+        );
         assert!(!stderr.contains("error"), "{binary}: {stderr}");
         assert!(!stderr.contains("panicked"), "{binary}: {stderr}");
     }
