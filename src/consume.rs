@@ -1,13 +1,12 @@
 //! The flags both consumers take, and the consume session they open with them.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use clap::Args;
 use shopstream_core::TopicKind;
 use shopstream_kafka::Settings;
 use shopstream_kafka::consume::{Limits, Session};
-use shopstream_kafka::consumer::Subscription;
+use shopstream_kafka::consumer::{OffsetKeeping, Subscription};
 
 /// Flags both consumers take.
 #[derive(Debug, Args)]
@@ -67,7 +66,7 @@ impl ConsumeArgs {
         connect_timeout: Duration,
         default_group: &str,
         client_id: &str,
-        assigned_from: Option<BTreeMap<String, BTreeMap<i32, i64>>>,
+        offsets: OffsetKeeping,
     ) -> anyhow::Result<Session> {
         let subscription = Subscription {
             topics: self.topic_kinds(),
@@ -76,7 +75,7 @@ impl ConsumeArgs {
                 .clone()
                 .unwrap_or_else(|| default_group.to_string()),
             from_beginning: self.from_beginning,
-            assigned_from,
+            offsets,
         };
         Ok(Session::connect(
             settings,

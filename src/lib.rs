@@ -3,6 +3,7 @@
 
 pub mod consume;
 pub mod describe;
+pub mod figures;
 pub mod produce;
 pub mod report;
 pub mod serve;

@@ -24,6 +24,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use serde::Serialize;
+use shopstream_core::group_state::Coverage;
 use shopstream_core::metrics::{MetricsEngine, Report};
 use shopstream_core::{PerTopic, TopicKind};
 use shopstream_kafka::consumer::PartitionLag;
@@ -44,6 +45,9 @@ pub struct JsonReport<'a> {
     #[serde(flatten)]
     pub figures: &'a Report,
     pub lag: &'a [PartitionLag],
+    /// With --exactly-once and --view: what the group's figures cover.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<&'a Coverage>,
 }
 
 /// The latest report, as the consumer loop last published it.
@@ -51,6 +55,7 @@ pub struct JsonReport<'a> {
 struct Snapshot {
     report: Report,
     lag: Vec<PartitionLag>,
+    coverage: Option<Coverage>,
 }
 
 /// Events per second of each topic, one point per second.
@@ -89,10 +94,14 @@ impl Dashboard {
         self.consumed[topic].fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Publishes the current report.
-    pub fn publish(&self, report: Report, lag: Vec<PartitionLag>) {
+    /// Publishes the current report (and, for a group's figures, what they cover).
+    pub fn publish(&self, report: Report, lag: Vec<PartitionLag>, coverage: Option<Coverage>) {
         if let Ok(mut snapshot) = self.snapshot.write() {
-            *snapshot = Some(Snapshot { report, lag });
+            *snapshot = Some(Snapshot {
+                report,
+                lag,
+                coverage,
+            });
         }
     }
 
@@ -104,6 +113,7 @@ impl Dashboard {
             .unwrap_or_else(|| Snapshot {
                 report: MetricsEngine::new().report(),
                 lag: Vec::new(),
+                coverage: None,
             })
     }
 
@@ -114,6 +124,7 @@ impl Dashboard {
             group: &self.group,
             figures: &snapshot.report,
             lag: &snapshot.lag,
+            coverage: snapshot.coverage.as_ref(),
         };
         serde_json::to_value(report).unwrap_or_default()
     }

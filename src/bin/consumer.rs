@@ -11,6 +11,7 @@ use shopstream::describe;
 use shopstream::{CommonArgs, KafkaArgs};
 use shopstream_core::Event;
 use shopstream_kafka::consume::{Handler, Incoming, Session};
+use shopstream_kafka::consumer::OffsetKeeping;
 
 /// Show every event of product-events, purchases and user-events as it arrives.
 ///
@@ -47,7 +48,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
         cli.kafka.connect_timeout,
         "shopstream-consumer",
         "shopstream-consumer",
-        None,
+        OffsetKeeping::Group,
     )?;
     if !cli.consume.json {
         print_legend(&settings, &session);

@@ -4,17 +4,24 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::Parser;
 use colored::Colorize;
 use shopstream::consume::ConsumeArgs;
+use shopstream::figures::{Figures, describe_coverage};
 use shopstream::serve::{self, Dashboard, JsonReport};
 use shopstream::{CommonArgs, KafkaArgs, report, setting_help, setting_parser};
 use shopstream_core::PerTopic;
 use shopstream_core::checkpoint::Checkpoint;
+use shopstream_core::group_state::Coverage;
+use shopstream_core::metrics::Report;
+use shopstream_kafka::admin::TopicAdmin;
 use shopstream_kafka::consume::{Handler, Incoming, Session};
-use shopstream_kafka::consumer::PartitionLag;
+use shopstream_kafka::consumer::{OffsetKeeping, PartitionLag};
+use shopstream_kafka::exactly_once::{self, ExactlyOnce, StateReader};
 
 /// Business metrics over product-events, purchases and user-events, live.
 ///
@@ -22,10 +29,14 @@ use shopstream_kafka::consumer::PartitionLag;
 /// Ctrl-C): events by type, region and customer type; top 5 products by views, add_to_cart and
 /// quantity purchased; view-to-purchase and cart-to-purchase conversion; revenue overall and by
 /// region; orders and average order value; rejected messages and consumer lag per partition.
+///
+/// Several instances in one group share the partitions. With --exactly-once each keeps its
+/// partitions' state in Kafka transactions and shows the whole group's figures, exact across
+/// crashes and rebalances; --view shows them without consuming.
 #[derive(Debug, Parser)]
 #[command(
     version,
-    after_help = "Examples:\n  metrics-consumer                                  # new events, a report every METRICS_REPORT_EVERY\n  metrics-consumer --from-beginning --group audit-1 --timeout 5s\n  metrics-consumer --json --every 1000 | jq .revenue\n  metrics-consumer --checkpoint metrics.checkpoint --from-beginning   # exact across restarts"
+    after_help = "Examples:\n  metrics-consumer                                  # new events, a report every METRICS_REPORT_EVERY\n  metrics-consumer --from-beginning --group audit-1 --timeout 5s\n  metrics-consumer --json --every 1000 | jq .revenue\n  metrics-consumer --checkpoint metrics.checkpoint --from-beginning   # exact across restarts, one machine\n  metrics-consumer --exactly-once --group shop --from-beginning    # run one per machine: exact, whole group\n  metrics-consumer --view --group shop --json                      # the group's figures, read-only"
 )]
 struct Cli {
     #[command(flatten)]
@@ -38,20 +49,37 @@ struct Cli {
     every: Option<u64>,
 
     /// Keep the figures and the offsets they cover in this file (replaced atomically), and resume
-    /// from it: after any kill and restart the figures are exact, every event counted once
-    #[arg(long, value_name = "PATH")]
+    /// from it: after any kill and restart the figures are exact, every event counted once (one
+    /// machine; see --exactly-once for a group)
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["exactly_once", "view"])]
     checkpoint: Option<PathBuf>,
 
     /// Forget the checkpoint and start over
     #[arg(long, requires = "checkpoint")]
     reset: bool,
 
+    /// Exact figures across a group of instances (as many as there are partitions, on any
+    /// machines): each commits its partitions' state to the state topic together with its offsets
+    /// in one Kafka transaction, restores a partition it is given from there, and reports the
+    /// whole group's figures
+    #[arg(long, conflicts_with = "view")]
+    exactly_once: bool,
+
+    /// Only show the figures of the exactly-once group --group, from the state topic, without
+    /// consuming events: once (or, with --serve, live until Ctrl-C)
+    #[arg(long)]
+    view: bool,
+
+    #[arg(long, value_name = "TOPIC", help = setting_help("METRICS_STATE_TOPIC"), value_parser = setting_parser::<String>("METRICS_STATE_TOPIC"))]
+    state_topic: Option<String>,
+
     #[arg(long, value_name = "HOST:PORT", help = setting_help("METRICS_SERVE"), value_parser = setting_parser::<String>("METRICS_SERVE"))]
     serve: Option<String>,
 
-    /// Write the checkpoint every this many messages (and at least every second, and at exit)
-    #[arg(long, default_value = "5000", value_parser = clap::value_parser!(u64).range(1..), value_name = "N")]
-    checkpoint_every: u64,
+    /// Commit (the checkpoint file, or with --exactly-once the transaction) every this many
+    /// messages, and at least every second, and at exit
+    #[arg(long, alias = "checkpoint-every", default_value = "5000", value_parser = clap::value_parser!(u64).range(1..), value_name = "N")]
+    commit_every: u64,
 
     #[command(flatten)]
     common: CommonArgs,
@@ -66,31 +94,16 @@ fn main() -> ExitCode {
 fn try_main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     shopstream::start(&cli.common, "metrics-consumer");
-    let settings = shopstream::settings(&cli.kafka)?;
-    let every = cli.every.unwrap_or(settings.metrics_report_every);
-    let topic_names: Vec<String> = cli
-        .consume
-        .topic_kinds()
-        .iter()
-        .map(|&kind| settings.topics.name(kind).to_string())
-        .collect();
-    // The engine and the offsets it covers live together: in memory always, on disk with
-    // --checkpoint (where they then also decide where reading starts).
-    let state = match &cli.checkpoint {
-        Some(path) => {
-            if cli.reset {
-                Checkpoint::remove(path)?;
-            }
-            Checkpoint::load(path, &topic_names)?.unwrap_or_else(|| Checkpoint::new(topic_names))
-        }
-        None => Checkpoint::new(topic_names),
-    };
-    // The dashboard binds first: a taken port is reported before anything else happens.
+    let mut settings = shopstream::settings(&cli.kafka)?;
+    if let Some(topic) = &cli.state_topic {
+        settings.metrics_state_topic = topic.clone();
+    }
     let group = cli
         .consume
         .group
         .clone()
         .unwrap_or_else(|| DEFAULT_GROUP.to_string());
+    // The dashboard binds first: a taken port is reported before anything else happens.
     let dashboard = match cli.serve.clone().or(settings.metrics_serve.clone()) {
         Some(address) => {
             let names = PerTopic::from_fn(|kind| settings.topics.name(kind).to_string());
@@ -101,35 +114,99 @@ fn try_main() -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    let printer = Printer {
+        json: cli.consume.json,
+        group: group.clone(),
+    };
+    if cli.view {
+        return view(&cli, &settings, &printer, dashboard);
+    }
+
+    let topic_names: Vec<String> = cli
+        .consume
+        .topic_kinds()
+        .iter()
+        .map(|&kind| settings.topics.name(kind).to_string())
+        .collect();
+    let (mut figures, offsets) = if cli.exactly_once {
+        let member = ExactlyOnce::start(
+            &settings,
+            exactly_once::Config {
+                group: group.clone(),
+                state_topic: settings.metrics_state_topic.clone(),
+                from_beginning: cli.consume.from_beginning,
+                commit_every: cli.commit_every,
+                timeout: cli.kafka.connect_timeout,
+            },
+        )?;
+        let hook = member.hook();
+        let figures = Figures::Group {
+            member,
+            partitions_total: 0,
+        };
+        (figures, OffsetKeeping::Transactional(hook))
+    } else {
+        // The engine and the offsets it covers live together: in memory always, on disk with
+        // --checkpoint (where they then also decide where reading starts).
+        let state = match &cli.checkpoint {
+            Some(path) => {
+                if cli.reset {
+                    Checkpoint::remove(path)?;
+                }
+                Checkpoint::load(path, &topic_names)?
+                    .unwrap_or_else(|| Checkpoint::new(topic_names))
+            }
+            None => Checkpoint::new(topic_names),
+        };
+        let offsets = match &cli.checkpoint {
+            Some(_) => OffsetKeeping::Assigned(state.offsets.clone()),
+            None => OffsetKeeping::Group,
+        };
+        (
+            Figures::local(state, cli.checkpoint.clone(), cli.commit_every),
+            offsets,
+        )
+    };
     let session = cli.consume.connect(
         &settings,
         cli.kafka.connect_timeout,
         DEFAULT_GROUP,
         "shopstream-metrics-consumer",
-        cli.checkpoint.as_ref().map(|_| state.offsets.clone()),
+        offsets,
     )?;
+    if let Figures::Group {
+        partitions_total, ..
+    } = &mut figures
+    {
+        *partitions_total = session.consumer.partition_count();
+    }
+    let every = cli.every.unwrap_or(settings.metrics_report_every);
     if !cli.consume.json {
+        let mode = if cli.exactly_once {
+            format!(
+                " (exactly once, state on {}; figures of the whole group)",
+                settings.metrics_state_topic
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "metrics over {} as group {}: a report every {every} messages; Ctrl-C for the final one",
+            "metrics over {} as group {}{mode}: a report every {every} messages; Ctrl-C for the final one",
             settings.bootstrap_servers, session.subscription.group
         );
     }
     let mut metrics = Metrics {
-        state,
+        figures,
+        printer,
         every,
-        json: cli.consume.json,
-        group: session.subscription.group.clone(),
-        checkpoint: cli.checkpoint.clone(),
-        checkpoint_every: cli.checkpoint_every,
-        unsaved: 0,
-        last_save: Instant::now(),
+        seen: 0,
         session: &session,
         dashboard,
         last_publish: Instant::now(),
     };
-    metrics.publish();
+    metrics.publish()?;
     session.run(&cli.consume.limits(), &mut metrics)?;
-    metrics.save()?;
+    metrics.figures.finish(session.consumer.base())?;
     let lag = session
         .consumer
         .exact_lag(Duration::from_secs(5))
@@ -137,24 +214,129 @@ fn try_main() -> anyhow::Result<ExitCode> {
             tracing::warn!("{error}; showing the lag of the last statistics instead");
             session.consumer.lag()
         });
-    metrics.print("final", &lag)?;
+    let (report, coverage) = metrics.figures.report()?;
+    metrics
+        .printer
+        .print("final", &report, &lag, coverage.as_ref())?;
+    if let Figures::Group { member, .. } = &metrics.figures
+        && !cli.consume.json
+    {
+        let activity = member.activity();
+        eprintln!(
+            "exactly once: {} transactions committed, {} aborted, {} partition states restored",
+            activity.commits, activity.aborts, activity.restored
+        );
+    }
     if let Some(dashboard) = &metrics.dashboard {
-        dashboard.publish(metrics.state.engine.report(), lag);
+        dashboard.publish(report, lag, coverage);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Feeds the engine, prints reports and keeps the checkpoint.
-struct Metrics<'s> {
-    /// The engine and the offsets it covers.
-    state: Checkpoint,
-    every: u64,
+/// `--view`: the group's figures from the state topic alone.
+fn view(
+    cli: &Cli,
+    settings: &shopstream_kafka::Settings,
+    printer: &Printer,
+    dashboard: Option<Arc<Dashboard>>,
+) -> anyhow::Result<ExitCode> {
+    let timeout = cli.kafka.connect_timeout;
+    let admin = TopicAdmin::connect(settings, timeout)?;
+    let state_topic = &settings.metrics_state_topic;
+    if admin.describe(&[state_topic])?.is_empty() {
+        anyhow::bail!(
+            "state topic {state_topic} does not exist on {} (it is made by setup-topics, or by the \
+             first metrics-consumer --exactly-once)",
+            settings.bootstrap_servers
+        );
+    }
+    let names: Vec<&str> = cli
+        .consume
+        .topic_kinds()
+        .iter()
+        .map(|&kind| settings.topics.name(kind))
+        .collect();
+    let partitions_total = admin.describe(&names)?.iter().map(|t| t.partitions).sum();
+    let mut reader = StateReader::connect(settings, state_topic, &printer.group, timeout)?;
+    if !reader.catch_up(Duration::from_secs(30))? {
+        tracing::warn!("the state topic did not catch up within 30s: showing what was read");
+    }
+    let figures = |reader: &StateReader| -> anyhow::Result<(Report, Coverage, Vec<PartitionLag>)> {
+        let (engine, coverage) = reader.states().merged([], None, partitions_total);
+        Ok((engine.report(), coverage, reader.lag(timeout)?))
+    };
+    if let Some(dashboard) = dashboard {
+        let stop = shopstream::stop_on_ctrl_c()?;
+        if !cli.consume.json {
+            eprintln!(
+                "viewing group {} from {state_topic}; Ctrl-C to stop",
+                printer.group
+            );
+        }
+        while !stop.load(Ordering::Relaxed) {
+            let (report, coverage, lag) = figures(&reader)?;
+            dashboard.publish(report, lag, Some(coverage));
+            let until = Instant::now() + Duration::from_millis(500);
+            while Instant::now() < until && !stop.load(Ordering::Relaxed) {
+                reader.poll(Duration::from_millis(100))?;
+            }
+        }
+    }
+    let (report, coverage, lag) = figures(&reader)?;
+    printer.print("final", &report, &lag, Some(&coverage))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints reports, as JSON lines or for people.
+struct Printer {
     json: bool,
     group: String,
-    checkpoint: Option<PathBuf>,
-    checkpoint_every: u64,
-    unsaved: u64,
-    last_save: Instant,
+}
+
+impl Printer {
+    fn print(
+        &self,
+        kind: &'static str,
+        report: &Report,
+        lag: &[PartitionLag],
+        coverage: Option<&Coverage>,
+    ) -> anyhow::Result<()> {
+        let mut out = std::io::stdout().lock();
+        if self.json {
+            let line = JsonReport {
+                report: kind,
+                group: &self.group,
+                figures: report,
+                lag,
+                coverage,
+            };
+            writeln!(out, "{}", serde_json::to_string(&line)?)?;
+        } else {
+            let title = if kind == "final" {
+                "Final report"
+            } else {
+                "Report"
+            };
+            if let Some(coverage) = coverage {
+                writeln!(out, "{}", describe_coverage(&self.group, coverage))?;
+            }
+            writeln!(
+                out,
+                "{}",
+                report::render(&title.bold().to_string(), report, lag)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Feeds the figures, prints reports and keeps the dashboard fresh.
+struct Metrics<'s> {
+    figures: Figures,
+    printer: Printer,
+    every: u64,
+    /// Messages this instance handled.
+    seen: u64,
     session: &'s Session,
     dashboard: Option<Arc<Dashboard>>,
     last_publish: Instant,
@@ -162,48 +344,12 @@ struct Metrics<'s> {
 
 impl Metrics<'_> {
     /// Hands the dashboard a fresh report (a few times a second at most).
-    fn publish(&mut self) {
+    fn publish(&mut self) -> anyhow::Result<()> {
         if let Some(dashboard) = &self.dashboard {
-            dashboard.publish(self.state.engine.report(), self.session.consumer.lag());
+            let (report, coverage) = self.figures.report()?;
+            dashboard.publish(report, self.session.consumer.lag(), coverage);
             self.last_publish = Instant::now();
         }
-    }
-
-    fn print(&self, kind: &'static str, lag: &[PartitionLag]) -> anyhow::Result<()> {
-        let report = self.state.engine.report();
-        if self.json {
-            let line = JsonReport {
-                report: kind,
-                group: &self.group,
-                figures: &report,
-                lag,
-            };
-            writeln!(
-                std::io::stdout().lock(),
-                "{}",
-                serde_json::to_string(&line)?
-            )?;
-        } else {
-            let title = if kind == "final" {
-                "Final report"
-            } else {
-                "Report"
-            };
-            writeln!(
-                std::io::stdout().lock(),
-                "{}",
-                report::render(&title.bold().to_string(), &report, lag)
-            )?;
-        }
-        Ok(())
-    }
-
-    fn save(&mut self) -> anyhow::Result<()> {
-        if let Some(path) = &self.checkpoint {
-            self.state.save(path)?;
-        }
-        self.unsaved = 0;
-        self.last_save = Instant::now();
         Ok(())
     }
 }
@@ -212,51 +358,43 @@ impl Handler for Metrics<'_> {
     type Error = anyhow::Error;
 
     fn message(&mut self, incoming: Incoming<'_>) -> anyhow::Result<()> {
-        match &incoming.decoded {
-            Ok(event) => self.state.engine.record(event),
-            Err(reason) => {
-                self.state.engine.record_rejected(reason);
-                if !self.json {
-                    eprintln!(
-                        "{} {} p{}@{}: {reason}",
-                        "rejected".red(),
-                        incoming.topic(),
-                        incoming.partition(),
-                        incoming.offset()
-                    );
-                }
-            }
+        if let Err(reason) = &incoming.decoded
+            && !self.printer.json
+        {
+            eprintln!(
+                "{} {} p{}@{}: {reason}",
+                "rejected".red(),
+                incoming.topic(),
+                incoming.partition(),
+                incoming.offset()
+            );
         }
-        self.state
-            .advance(incoming.topic(), incoming.partition(), incoming.offset());
+        self.figures
+            .record(&incoming, self.session.consumer.base())
+            .context("cannot keep the figures")?;
+        self.seen += 1;
         if let Some(dashboard) = &self.dashboard {
             dashboard.count(incoming.kind);
             if self.last_publish.elapsed() >= Duration::from_millis(250) {
-                self.publish();
+                self.publish()?;
             }
         }
-        if self.state.engine.messages() % self.every == 0 {
-            self.print("periodic", &self.session.consumer.lag())?;
-        }
-        // Only a checkpoint needs saving; without one, no clock read per message.
-        if self.checkpoint.is_some() {
-            self.unsaved += 1;
-            if self.unsaved >= self.checkpoint_every
-                || self.last_save.elapsed() >= Duration::from_secs(1)
-            {
-                self.save()?;
-            }
+        if self.seen % self.every == 0 {
+            let (report, coverage) = self.figures.report()?;
+            self.printer.print(
+                "periodic",
+                &report,
+                &self.session.consumer.lag(),
+                coverage.as_ref(),
+            )?;
         }
         Ok(())
     }
 
     fn idle(&mut self) -> anyhow::Result<()> {
         if self.last_publish.elapsed() >= Duration::from_millis(250) {
-            self.publish();
+            self.publish()?;
         }
-        if self.unsaved > 0 && self.last_save.elapsed() >= Duration::from_secs(1) {
-            self.save()?;
-        }
-        Ok(())
+        self.figures.tick(self.session.consumer.base())
     }
 }

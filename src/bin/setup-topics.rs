@@ -8,10 +8,12 @@ use serde_json::json;
 use shopstream::{CommonArgs, KafkaArgs, setting_help, setting_parser};
 use shopstream_kafka::admin::{CreateOutcome, TopicAdmin, TopicInfo};
 
-/// Create the three ShopStream topics (product-events, purchases, user-events).
+/// Create the three ShopStream topics (product-events, purchases, user-events) and the compacted
+/// topic where `metrics-consumer --exactly-once` keeps its state.
 ///
 /// Existing topics are reported and left as they are, so running it again is harmless.
-/// Topic names come from TOPIC_PRODUCT_EVENTS, TOPIC_PURCHASES and TOPIC_USER_EVENTS.
+/// Topic names come from TOPIC_PRODUCT_EVENTS, TOPIC_PURCHASES, TOPIC_USER_EVENTS and
+/// METRICS_STATE_TOPIC.
 #[derive(Debug, Parser)]
 #[command(
     version,
@@ -27,7 +29,7 @@ struct Cli {
     #[arg(long, value_name = "N", help = setting_help("TOPIC_REPLICATION_FACTOR"), value_parser = setting_parser::<i32>("TOPIC_REPLICATION_FACTOR"))]
     replication_factor: Option<i32>,
 
-    /// Delete the topics (and every event in them) and create them again
+    /// Delete the topics (and every event and saved state in them) and create them again
     #[arg(long, conflicts_with = "list")]
     recreate: bool,
 
@@ -35,7 +37,7 @@ struct Cli {
     #[arg(long)]
     list: bool,
 
-    /// Only delete the topics (and every event in them)
+    /// Only delete the topics (and every event and saved state in them)
     #[arg(long, conflicts_with_all = ["list", "recreate"])]
     delete: bool,
 
@@ -62,24 +64,50 @@ fn try_main() -> anyhow::Result<ExitCode> {
         settings.replication_factor = replication_factor;
     }
     let names: Vec<&str> = settings.topics.iter().map(|(_, name)| name).collect();
+    let state_topic = settings.metrics_state_topic.as_str();
+    let mut all = names.clone();
+    all.push(state_topic);
     let admin = TopicAdmin::connect(&settings, cli.kafka.connect_timeout)?;
-
-    if cli.list {
-        let existing = admin.describe(&names)?;
-        print_list(&settings.bootstrap_servers, &names, &existing, cli.json);
-        return Ok(ExitCode::SUCCESS);
-    }
-
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()?;
-    let deleted = if cli.recreate {
-        runtime.block_on(admin.delete(&names))?
+
+    if cli.list {
+        let existing = admin.describe(&all)?;
+        let state_policy = if existing.iter().any(|t| t.name == state_topic) {
+            Some(runtime.block_on(admin.cleanup_policy(state_topic))?)
+        } else {
+            None
+        };
+        let state = (state_topic, state_policy.as_deref());
+        print_list(
+            &settings.bootstrap_servers,
+            &all,
+            &existing,
+            state,
+            cli.json,
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    // The state topic goes with the events: a state outliving the events it counted would be
+    // shown by metrics-consumer --view as the figures of topics that no longer hold them.
+    let deleted = if cli.recreate || cli.delete {
+        runtime.block_on(admin.delete(&all))?
     } else {
         Vec::new()
     };
-    let outcomes =
+    if cli.delete {
+        print_outcomes(&settings.bootstrap_servers, &deleted, &[], 0, cli.json);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut outcomes =
         runtime.block_on(admin.create(&names, settings.partitions, settings.replication_factor))?;
+    outcomes.push(runtime.block_on(admin.create_compacted(
+        state_topic,
+        settings.partitions,
+        settings.replication_factor,
+    ))?);
     print_outcomes(
         &settings.bootstrap_servers,
         &deleted,
@@ -90,14 +118,23 @@ fn try_main() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_list(servers: &str, names: &[&str], existing: &[TopicInfo], as_json: bool) {
+/// Lists the topics; `state` is the state topic's name and its cleanup.policy when it exists.
+fn print_list(
+    servers: &str,
+    names: &[&str],
+    existing: &[TopicInfo],
+    state: (&str, Option<&str>),
+    as_json: bool,
+) {
     let find = |name: &str| existing.iter().find(|t| t.name == name);
+    let policy = |name: &str| state.1.filter(|_| name == state.0);
     if as_json {
         let topics: Vec<_> = names
             .iter()
-            .map(|&name| match find(name) {
-                Some(t) => json!({"name": name, "exists": true, "partitions": t.partitions, "replication_factor": t.replication_factor}),
-                None => json!({"name": name, "exists": false}),
+            .map(|&name| match (find(name), policy(name)) {
+                (Some(t), Some(policy)) => json!({"name": name, "exists": true, "partitions": t.partitions, "replication_factor": t.replication_factor, "cleanup_policy": policy}),
+                (Some(t), None) => json!({"name": name, "exists": true, "partitions": t.partitions, "replication_factor": t.replication_factor}),
+                (None, _) => json!({"name": name, "exists": false}),
             })
             .collect();
         println!(
@@ -111,8 +148,12 @@ fn print_list(servers: &str, names: &[&str], existing: &[TopicInfo], as_json: bo
     for &name in names {
         match find(name) {
             Some(t) => println!(
-                "  {name:width$}  {} partitions, replication factor {}",
-                t.partitions, t.replication_factor
+                "  {name:width$}  {} partitions, replication factor {}{}",
+                t.partitions,
+                t.replication_factor,
+                policy(name)
+                    .map(|p| format!(", cleanup.policy {p}"))
+                    .unwrap_or_default()
             ),
             None => println!(
                 "  {name:width$}  {}",

@@ -346,7 +346,8 @@ fn dead_letters_are_rejected_messages_copied_untouched_with_their_source_and_rea
         let _ = Cleanup(TopicSet {
             product_events: dead_letter_topic.clone(),
             purchases: dead_letter_topic.clone(),
-            user_events: dead_letter_topic,
+            user_events: dead_letter_topic.clone(),
+            state: dead_letter_topic,
         });
     }
 }

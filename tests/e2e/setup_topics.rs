@@ -24,7 +24,7 @@ fn outcomes(json: &Value) -> Vec<(String, String, u64)> {
 }
 
 #[test]
-fn creates_the_three_topics_with_the_requested_partitions() {
+fn creates_the_three_topics_and_the_compacted_state_topic_with_the_requested_partitions() {
     if skip_without_broker() {
         return;
     }
@@ -32,13 +32,39 @@ fn creates_the_three_topics_with_the_requested_partitions() {
     let _cleanup = Cleanup(topics.clone());
     let output = run_ok(tool("setup-topics", &topics).args(["--partitions", "4", "--json"]));
     let json = stdout_json(&output);
-    let expected: Vec<(String, String, u64)> = topics
-        .names()
+    let mut names = topics.names().to_vec();
+    names.push(&topics.state);
+    let expected: Vec<(String, String, u64)> = names
         .iter()
         .map(|n| (n.to_string(), "created".to_string(), 4))
         .collect();
     assert_eq!(outcomes(&json), expected);
-    assert_eq!(partitions(&topics.names()), vec![Some(4); 3]);
+    assert_eq!(partitions(&names), vec![Some(4); 4]);
+
+    let list = stdout_json(&run_ok(
+        tool("setup-topics", &topics).args(["--list", "--json"]),
+    ));
+    let policies: Vec<&serde_json::Value> = list["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| &t["cleanup_policy"])
+        .collect();
+    assert_eq!(
+        policies,
+        [&serde_json::Value::Null; 3]
+            .into_iter()
+            .chain([&serde_json::json!("compact")])
+            .collect::<Vec<_>>(),
+        "{list}"
+    );
+    let human = run_ok(tool("setup-topics", &topics).arg("--list"));
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.contains(&topics.state) && l.ends_with("cleanup.policy compact")),
+        "{text}"
+    );
 }
 
 #[test]
@@ -57,7 +83,7 @@ fn rerun_reports_existing_topics_and_changes_nothing() {
 
     let human = run_ok(tool("setup-topics", &topics).args(["--partitions", "5"]));
     let text = String::from_utf8_lossy(&human.stdout);
-    assert_eq!(text.matches("exists").count(), 3, "{text}");
+    assert_eq!(text.matches("exists").count(), 4, "{text}");
     assert!(
         text.contains("you asked for 5; --recreate changes it"),
         "{text}"
@@ -87,7 +113,7 @@ fn recreate_deletes_the_events_and_applies_new_partitions() {
     let output =
         run_ok(tool("setup-topics", &topics).args(["--recreate", "--partitions", "2", "--json"]));
     let json = stdout_json(&output);
-    assert_eq!(json["deleted"].as_array().unwrap().len(), 3, "{json}");
+    assert_eq!(json["deleted"].as_array().unwrap().len(), 4, "{json}");
     assert!(
         outcomes(&json)
             .iter()
@@ -120,7 +146,7 @@ fn list_shows_partitions_and_replication_and_missing_topics() {
         String::from_utf8_lossy(&human.stdout)
             .matches("missing")
             .count(),
-        3
+        4
     );
 
     run_ok(tool("setup-topics", &topics).args(["--partitions", "3"]));

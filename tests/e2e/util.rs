@@ -203,6 +203,8 @@ pub struct TopicSet {
     pub product_events: String,
     pub purchases: String,
     pub user_events: String,
+    /// metrics-consumer --exactly-once's state topic (METRICS_STATE_TOPIC).
+    pub state: String,
 }
 
 impl TopicSet {
@@ -212,6 +214,7 @@ impl TopicSet {
             product_events: format!("{base}-product-events"),
             purchases: format!("{base}-purchases"),
             user_events: format!("{base}-user-events"),
+            state: format!("{base}-metrics-state"),
         }
     }
 
@@ -238,6 +241,7 @@ pub fn tool(name: &str, topics: &TopicSet) -> Command {
         .env("TOPIC_PRODUCT_EVENTS", &topics.product_events)
         .env("TOPIC_PURCHASES", &topics.purchases)
         .env("TOPIC_USER_EVENTS", &topics.user_events)
+        .env("METRICS_STATE_TOPIC", &topics.state)
         .env("NO_COLOR", "1")
         .env_remove("RUST_LOG")
         .env_remove("TOPIC_PARTITIONS")
@@ -354,7 +358,8 @@ impl Drop for Cleanup {
                 .set("bootstrap.servers", bootstrap())
                 .create();
         if let Ok(admin) = admin {
-            let names = self.0.names();
+            let [a, b, c] = self.0.names();
+            let names = [a, b, c, self.0.state.as_str()];
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()

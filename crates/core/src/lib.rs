@@ -7,12 +7,14 @@
 //! - [`catalog`]: products and users from data/*.json, validated
 //! - [`simulator`]: shoppers living sessions, steered to exact per-topic quotas
 //! - [`stories`]: checks that a stream tells coherent shopper stories
-//! - [`metrics`]: the metrics engine; [`checkpoint`]: its state and offsets saved to a file
+//! - [`metrics`]: the metrics engine; [`checkpoint`]: its state and offsets saved to a file;
+//!   [`group_state`]: its state per input partition on the exactly-once state topic, merged
 
 pub mod catalog;
 pub mod checkpoint;
 pub mod decode;
 pub mod event;
+pub mod group_state;
 pub mod metrics;
 pub mod money;
 pub mod simulator;

@@ -14,9 +14,14 @@ use crate::vocab::{CustomerType, EventType, Region};
 /// How many products each top list holds.
 pub const TOP: usize = 5;
 
-#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 struct ProductTally {
+    /// The product's name in its latest event by event time (ties: the greater name), so that a
+    /// name is the same whichever way a stream was split and merged.
     name: String,
+    /// Event time of `name`, Unix milliseconds.
+    #[serde(default)]
+    name_at: i64,
     views: u64,
     add_to_carts: u64,
     purchases: u64,
@@ -26,7 +31,11 @@ struct ProductTally {
 /// Running totals; [`MetricsEngine::report`] turns them into the figures. Serializable, so that a
 /// checkpoint can hold it together with the offsets it covers: tallies by event type, region and
 /// customer type as objects keyed by their wire spelling, money as whole cents.
-#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+///
+/// Mergeable: [`MetricsEngine::merge`] adds another engine's totals, and the engines of any split
+/// of a stream merge into exactly the engine of the whole stream (so state can be kept per input
+/// partition and the report computed from the merge).
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricsEngine {
     events: u64,
     by_type: EnumMap<EventType, u64>,
@@ -107,9 +116,16 @@ impl MetricsEngine {
                 .entry(product.product_id.to_string())
                 .or_default(),
         };
-        if tally.name != product.product_name {
-            tally.name.clear();
-            tally.name.push_str(&product.product_name);
+        let at = event.timestamp.millis();
+        if at > tally.name_at
+            || tally.name.is_empty()
+            || (at == tally.name_at && *product.product_name > *tally.name)
+        {
+            tally.name_at = at;
+            if tally.name != product.product_name {
+                tally.name.clear();
+                tally.name.push_str(&product.product_name);
+            }
         }
         match &event.details {
             Details::View { .. } => tally.views += 1,
@@ -135,6 +151,44 @@ impl MetricsEngine {
             None => {
                 self.rejected_by_reason.insert(reason.kind().to_string(), 1);
             }
+        }
+    }
+
+    /// Adds the totals of `other` (for instance another partition's): every count, tally and
+    /// amount adds; a product's name is the one of its latest event, as in [`Self::record`].
+    pub fn merge(&mut self, other: &MetricsEngine) {
+        fn add<K: EnumArray<V>, V: Copy + std::ops::AddAssign>(
+            into: &mut EnumMap<K, V>,
+            from: &EnumMap<K, V>,
+        ) {
+            for (key, value) in from {
+                into[key] += *value;
+            }
+        }
+        self.events += other.events;
+        add(&mut self.by_type, &other.by_type);
+        add(&mut self.by_region, &other.by_region);
+        add(&mut self.by_customer_type, &other.by_customer_type);
+        for (id, theirs) in &other.products {
+            let Some(ours) = self.products.get_mut(id) else {
+                self.products.insert(id.clone(), theirs.clone());
+                continue;
+            };
+            if (theirs.name_at, &theirs.name) > (ours.name_at, &ours.name) {
+                ours.name_at = theirs.name_at;
+                ours.name.clone_from(&theirs.name);
+            }
+            ours.views += theirs.views;
+            ours.add_to_carts += theirs.add_to_carts;
+            ours.purchases += theirs.purchases;
+            ours.quantity_purchased += theirs.quantity_purchased;
+        }
+        self.revenue += other.revenue;
+        add(&mut self.revenue_by_region, &other.revenue_by_region);
+        self.orders += other.orders;
+        self.rejected += other.rejected;
+        for (reason, count) in &other.rejected_by_reason {
+            *self.rejected_by_reason.entry(reason.clone()).or_default() += count;
         }
     }
 

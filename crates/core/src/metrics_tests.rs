@@ -345,3 +345,140 @@ fn engine_state_round_trips_through_json_exactly() {
     assert_eq!(restored, engine);
     assert_eq!(restored.report(), engine.report());
 }
+
+/// What the merge property tests feed the engine: an event or a rejection.
+#[derive(Debug, Clone)]
+enum Input {
+    Event(Event<'static>),
+    Rejected(DecodeError),
+}
+
+fn record_all<'a>(engine: &mut MetricsEngine, inputs: impl IntoIterator<Item = &'a Input>) {
+    for input in inputs {
+        match input {
+            Input::Event(event) => engine.record(event),
+            Input::Rejected(reason) => engine.record_rejected(reason),
+        }
+    }
+}
+
+mod merge {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const SHOPPERS: [&Shopper; 3] = [&U1, &U2, &U3];
+    const PRODUCTS: [&str; 7] = ["P001", "P002", "P003", "P004", "P005", "P006", "P007"];
+
+    /// One input: any event type, product, quantity and event time (few distinct times, so that
+    /// ties happen), a product renamed now and then, or a rejection of some kind.
+    fn input() -> impl Strategy<Value = Input> {
+        (
+            0..9u8,
+            0..3usize,
+            0..7usize,
+            1..5u32,
+            0..6i64,
+            any::<bool>(),
+        )
+            .prop_map(|(kind, who, product_index, quantity, time, renamed)| {
+                let who = SHOPPERS[who];
+                let id = PRODUCTS[product_index];
+                let mut event = match kind {
+                    0 | 1 => view(who, id),
+                    2 => add(who, id, quantity),
+                    3 => purchase(who, id, quantity),
+                    4 => remove(who, id, quantity),
+                    5 => login(who),
+                    6 => return Input::Rejected(DecodeError::Empty),
+                    7 => return Input::Rejected(DecodeError::NotAnObject),
+                    _ => return Input::Rejected(DecodeError::MissingField("user_id")),
+                };
+                event.timestamp = Timestamp::from_millis(time * 1000);
+                if renamed {
+                    rename(&mut event, &format!("renamed at {time}"));
+                }
+                Input::Event(event)
+            })
+    }
+
+    fn remove(who: &Shopper, id: &'static str, quantity: u32) -> Event<'static> {
+        event(
+            who,
+            Details::RemoveFromCart {
+                product: product(id),
+                brand: Cow::Borrowed("B"),
+                quantity,
+            },
+        )
+    }
+
+    fn rename(event: &mut Event<'static>, name: &str) {
+        match &mut event.details {
+            Details::View { product, .. }
+            | Details::AddToCart { product, .. }
+            | Details::RemoveFromCart { product, .. }
+            | Details::Purchase { product, .. } => product.product_name = name.to_string().into(),
+            _ => {}
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// However a stream is split (each input to any of up to five parts, order kept within a
+        /// part, as partitions keep it) and whatever order the parts merge in, the merge is the
+        /// engine of the whole stream.
+        #[test]
+        fn any_split_merges_into_the_whole(
+            inputs in prop::collection::vec(input(), 0..200),
+            parts in 1..6usize,
+            seed in any::<u64>(),
+        ) {
+            let mut whole = MetricsEngine::new();
+            record_all(&mut whole, &inputs);
+
+            let mut split: Vec<MetricsEngine> = (0..parts).map(|_| MetricsEngine::new()).collect();
+            let mut pick = seed;
+            for input in &inputs {
+                // A cheap deterministic scatter of inputs over the parts.
+                pick = pick.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                record_all(&mut split[(pick >> 33) as usize % parts], [input]);
+            }
+            // Merge in an order the seed chooses: merging is commutative and associative.
+            split.rotate_left((seed % parts as u64) as usize);
+            let mut merged = MetricsEngine::new();
+            for part in &split {
+                merged.merge(part);
+            }
+            prop_assert_eq!(&merged, &whole);
+            prop_assert_eq!(merged.report(), whole.report());
+
+            // Merging pairwise, in the other direction, gives the same.
+            let mut folded = MetricsEngine::new();
+            for part in split.iter().rev() {
+                let mut pair = part.clone();
+                pair.merge(&folded);
+                folded = pair;
+            }
+            prop_assert_eq!(&folded, &whole);
+        }
+    }
+
+    #[test]
+    fn the_latest_name_wins_whatever_the_order() {
+        let mut early = view(&U1, "P001");
+        early.timestamp = Timestamp::from_millis(1000);
+        let mut late = view(&U2, "P001");
+        late.timestamp = Timestamp::from_millis(2000);
+        rename(&mut late, "Alpha II");
+        let mut forward = MetricsEngine::new();
+        forward.record(&early);
+        forward.record(&late);
+        let mut backward = MetricsEngine::new();
+        backward.record(&late);
+        backward.record(&early);
+        assert_eq!(forward, backward);
+        assert_eq!(forward.report().top_viewed[0].product_name, "Alpha II");
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
 use serde::Serialize;
@@ -35,12 +35,31 @@ pub enum AdminError {
     Create { topic: String, reason: String },
     #[error("cannot delete topic {topic}: {reason}")]
     Delete { topic: String, reason: String },
+    #[error(
+        "topic {topic} is not compacted (cleanup.policy={policy}), so it would lose the state it keeps; \
+         give --state-topic (METRICS_STATE_TOPIC) another name, or make it compacted: \
+         setup-topics --recreate, or kafka-configs.sh --alter --entity-type topics --entity-name {topic} \
+         --add-config cleanup.policy=compact"
+    )]
+    NotCompacted { topic: String, policy: String },
+    #[error("cannot read the configuration of topic {topic}: {reason}")]
+    Config { topic: String, reason: String },
     #[error("Kafka did not answer within {}: {error}", crate::client::seconds(*.timeout))]
     Request {
         timeout: Duration,
         error: KafkaError,
     },
 }
+
+/// The state topic's configuration: compacted, so the latest state of every partition stays
+/// forever while older ones go; small segments and an eager cleaner, since every commit rewrites
+/// the state of each partition it touched.
+const COMPACTED: &[(&str, &str)] = &[
+    ("cleanup.policy", "compact"),
+    ("segment.bytes", "16777216"),
+    ("segment.ms", "600000"),
+    ("min.cleanable.dirty.ratio", "0.1"),
+];
 
 pub struct TopicAdmin {
     admin: AdminClient<ShopContext>,
@@ -101,6 +120,75 @@ impl TopicAdmin {
         partitions: i32,
         replication_factor: i32,
     ) -> Result<Vec<CreateOutcome>, AdminError> {
+        self.create_with(names, partitions, replication_factor, &[])
+            .await
+    }
+
+    /// Creates a compacted topic (the exactly-once state topic) if it does not exist yet; one that
+    /// exists is reported, not changed (see [`TopicAdmin::check_compacted`]).
+    pub async fn create_compacted(
+        &self,
+        name: &str,
+        partitions: i32,
+        replication_factor: i32,
+    ) -> Result<CreateOutcome, AdminError> {
+        let outcomes = self
+            .create_with(&[name], partitions, replication_factor, COMPACTED)
+            .await?;
+        outcomes
+            .into_iter()
+            .next()
+            .ok_or_else(|| AdminError::Create {
+                topic: name.to_string(),
+                reason: "not listed after creation".to_string(),
+            })
+    }
+
+    /// The topic's cleanup.policy (`delete`, `compact` or `compact,delete`).
+    pub async fn cleanup_policy(&self, topic: &str) -> Result<String, AdminError> {
+        let error = |reason: String| AdminError::Config {
+            topic: topic.to_string(),
+            reason,
+        };
+        let results = self
+            .admin
+            .describe_configs([&ResourceSpecifier::Topic(topic)], &self.options())
+            .await
+            .map_err(|error| AdminError::Request {
+                timeout: self.timeout,
+                error,
+            })?;
+        let resource = results
+            .into_iter()
+            .next()
+            .ok_or_else(|| error("no answer".to_string()))?
+            .map_err(|code| error(code.to_string()))?;
+        Ok(resource
+            .get("cleanup.policy")
+            .and_then(|entry| entry.value.clone())
+            .unwrap_or_else(|| "delete".to_string()))
+    }
+
+    /// Fails with [`AdminError::NotCompacted`] unless the topic is compacted.
+    pub async fn check_compacted(&self, topic: &str) -> Result<(), AdminError> {
+        let policy = self.cleanup_policy(topic).await?;
+        if policy.split(',').any(|p| p.trim() == "compact") {
+            Ok(())
+        } else {
+            Err(AdminError::NotCompacted {
+                topic: topic.to_string(),
+                policy,
+            })
+        }
+    }
+
+    async fn create_with(
+        &self,
+        names: &[&str],
+        partitions: i32,
+        replication_factor: i32,
+        config: &[(&str, &str)],
+    ) -> Result<Vec<CreateOutcome>, AdminError> {
         let existing = self.describe(names)?;
         let missing: Vec<&str> = names
             .iter()
@@ -113,7 +201,12 @@ impl TopicAdmin {
         while !pending.is_empty() {
             let new_topics: Vec<NewTopic<'_>> = pending
                 .iter()
-                .map(|n| NewTopic::new(n, partitions, TopicReplication::Fixed(replication_factor)))
+                .map(|n| {
+                    config.iter().fold(
+                        NewTopic::new(n, partitions, TopicReplication::Fixed(replication_factor)),
+                        |topic, (key, value)| topic.set(key, value),
+                    )
+                })
                 .collect();
             let results = self
                 .admin

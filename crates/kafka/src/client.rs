@@ -99,6 +99,9 @@ impl ProblemKind {
     }
 }
 
+/// Plain consumers (the state topic's reader) need nothing beyond the shared context.
+impl rdkafka::consumer::ConsumerContext for ShopContext {}
+
 impl ShopContext {
     pub fn last_problem(&self) -> Option<ClientProblem> {
         self.last_error

@@ -2,15 +2,16 @@
 //! the caller has processed a message (at least once), and consumer lag per partition.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdkafka::client::ClientContext;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, RebalanceProtocol};
 use rdkafka::error::KafkaError;
 use rdkafka::message::BorrowedMessage;
 use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use rdkafka::types::RDKafkaRespErr;
 use serde::Serialize;
 
 use crate::client::{Operation, ShopContext, TopicsError, client_config_with, probe_topics};
@@ -39,6 +40,23 @@ pub struct PartitionLag {
     pub lag: i64,
 }
 
+/// Told of every rebalance, inside the consumer's poll, before the assignment changes: the place
+/// where exactly-once state is committed (revoke) and restored (assign).
+pub trait RebalanceHook: Send + Sync {
+    /// Partitions are about to be assigned; set each one's start offset in `partitions` (an
+    /// offset left unset starts at the group's committed offset).
+    fn assign(&self, consumer: &BaseConsumer<LagContext>, partitions: &mut TopicPartitionList);
+
+    /// Partitions are about to be taken away; `lost` when the group already gave them to another
+    /// member (this one was out of the group), so nothing may be committed for them.
+    fn revoke(
+        &self,
+        consumer: &BaseConsumer<LagContext>,
+        partitions: &TopicPartitionList,
+        lost: bool,
+    );
+}
+
 /// Client context of the consumer: connection problems and the lag librdkafka's statistics report.
 #[derive(Default)]
 pub struct LagContext {
@@ -46,6 +64,7 @@ pub struct LagContext {
     lag: Mutex<BTreeMap<(String, i32), i64>>,
     /// High watermark per partition, from the same statistics.
     high: Mutex<BTreeMap<(String, i32), i64>>,
+    hook: Option<Arc<dyn RebalanceHook>>,
 }
 
 impl ClientContext for LagContext {
@@ -78,7 +97,51 @@ impl ClientContext for LagContext {
     }
 }
 
-impl ConsumerContext for LagContext {}
+impl ConsumerContext for LagContext {
+    fn rebalance(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        err: RDKafkaRespErr,
+        partitions: &mut TopicPartitionList,
+    ) {
+        let cooperative = matches!(
+            consumer.rebalance_protocol(),
+            RebalanceProtocol::Cooperative
+        );
+        // What rdkafka's default does, with the hook called first.
+        let result = match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                if let Some(hook) = &self.hook {
+                    hook.assign(consumer, partitions);
+                }
+                if cooperative {
+                    consumer.incremental_assign(partitions)
+                } else {
+                    consumer.assign(partitions)
+                }
+            }
+            other => {
+                if other != RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS {
+                    tracing::warn!(
+                        "rebalance error: {}",
+                        rdkafka::types::RDKafkaErrorCode::from(other)
+                    );
+                }
+                if let Some(hook) = &self.hook {
+                    hook.revoke(consumer, partitions, consumer.assignment_lost());
+                }
+                if cooperative {
+                    consumer.incremental_unassign(partitions)
+                } else {
+                    consumer.unassign()
+                }
+            }
+        };
+        if let Err(error) = result {
+            tracing::warn!("cannot apply the new partition assignment: {error}");
+        }
+    }
+}
 
 /// What to consume.
 #[derive(Debug)]
@@ -87,17 +150,43 @@ pub struct Subscription {
     pub group: String,
     /// A group without committed offsets starts at the earliest offset (else at the latest).
     pub from_beginning: bool,
-    /// Read every partition from these offsets (topic -> partition -> next offset) by manual
-    /// assignment, without group offsets: the caller keeps its own (a checkpoint). Partitions not
-    /// listed start as `from_beginning` says.
-    pub assigned_from: Option<BTreeMap<String, BTreeMap<i32, i64>>>,
+    /// Who keeps the offsets.
+    pub offsets: OffsetKeeping,
+}
+
+/// Who keeps a consumer's offsets.
+#[derive(Default)]
+pub enum OffsetKeeping {
+    /// The group: offsets of processed messages are committed to it (at least once).
+    #[default]
+    Group,
+    /// The caller (a checkpoint): every partition is read from these offsets (topic -> partition
+    /// -> next offset) by manual assignment, without the group. Partitions not listed start as
+    /// `from_beginning` says.
+    Assigned(BTreeMap<String, BTreeMap<i32, i64>>),
+    /// The caller, in Kafka transactions with its state (exactly once): the group shares the
+    /// partitions, input is read committed, and the hook is told of every rebalance.
+    Transactional(Arc<dyn RebalanceHook>),
+}
+
+impl std::fmt::Debug for OffsetKeeping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OffsetKeeping::Group => f.write_str("Group"),
+            OffsetKeeping::Assigned(offsets) => f.debug_tuple("Assigned").field(offsets).finish(),
+            OffsetKeeping::Transactional(_) => f.write_str("Transactional"),
+        }
+    }
 }
 
 pub struct EventConsumer {
     consumer: BaseConsumer<LagContext>,
+    /// The caller keeps the offsets: nothing is stored or committed here.
     manual: bool,
     names: TopicNames,
     servers: String,
+    /// Partitions of the topics read, when connecting.
+    partition_count: usize,
 }
 
 impl EventConsumer {
@@ -114,13 +203,23 @@ impl EventConsumer {
             .iter()
             .map(|&kind| settings.topics.name(kind))
             .collect();
-        let manual = subscription.assigned_from.is_some();
+        let manual = !matches!(subscription.offsets, OffsetKeeping::Group);
+        let transactional = matches!(subscription.offsets, OffsetKeeping::Transactional(_));
         let config = client_config_with(
             settings,
             client_id,
             &[
                 ("group.id", subscription.group.as_str()),
                 ("enable.auto.commit", if manual { "false" } else { "true" }),
+                // Only committed transactions' messages (with exactly-once, as its state is).
+                (
+                    "isolation.level",
+                    if transactional {
+                        "read_committed"
+                    } else {
+                        "read_uncommitted"
+                    },
+                ),
                 // Offsets are stored by `processed`, after the caller has handled the message.
                 ("enable.auto.offset.store", "false"),
                 (
@@ -141,16 +240,31 @@ impl EventConsumer {
                 ("fetch.wait.max.ms", "100"),
             ],
         );
+        let hook = match &subscription.offsets {
+            OffsetKeeping::Transactional(hook) => Some(Arc::clone(hook)),
+            _ => None,
+        };
         let consumer: BaseConsumer<LagContext> = config
-            .create_with_context(LagContext::default())
+            .create_with_context(LagContext {
+                hook,
+                ..LagContext::default()
+            })
             .map_err(ConsumerError::Create)?;
         let subscribe_error = |error| ConsumerError::Subscribe {
             topics: names.join(", "),
             error,
         };
-        match &subscription.assigned_from {
-            None => consumer.subscribe(&names).map_err(subscribe_error)?,
-            Some(offsets) => {
+        let partition_count = metadata
+            .topics()
+            .iter()
+            .filter(|t| names.contains(&t.name()))
+            .map(|t| t.partitions().len())
+            .sum();
+        match &subscription.offsets {
+            OffsetKeeping::Group | OffsetKeeping::Transactional(_) => {
+                consumer.subscribe(&names).map_err(subscribe_error)?
+            }
+            OffsetKeeping::Assigned(offsets) => {
                 let mut assignment = TopicPartitionList::new();
                 for topic in metadata
                     .topics()
@@ -180,7 +294,18 @@ impl EventConsumer {
             manual,
             names: settings.topics.clone(),
             servers: settings.bootstrap_servers.clone(),
+            partition_count,
         })
+    }
+
+    /// Partitions of the topics read, as the cluster had them when connecting.
+    pub fn partition_count(&self) -> usize {
+        self.partition_count
+    }
+
+    /// The librdkafka consumer, for the exactly-once machinery (group metadata, positions).
+    pub fn base(&self) -> &BaseConsumer<LagContext> {
+        &self.consumer
     }
 
     /// The next message, if one arrives within `timeout`.

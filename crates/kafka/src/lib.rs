@@ -8,12 +8,15 @@
 //! - [`consumer`]: the group consumer with offsets stored after processing, and lag
 //! - [`consume`]: the consume loop and the [`consume::Handler`] a tool plugs into it
 //! - [`dead_letter`]: copies rejected messages, untouched, to a dead-letter topic
+//! - [`exactly_once`]: exact metrics across a consumer group, on Kafka transactions and a
+//!   compacted state topic (restore on assignment, commit on revocation, the group's figures)
 
 pub mod admin;
 pub mod client;
 pub mod consume;
 pub mod consumer;
 pub mod dead_letter;
+pub mod exactly_once;
 pub mod producer;
 pub mod settings;
 

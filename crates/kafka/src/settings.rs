@@ -96,6 +96,9 @@ settings_table! {
     "METRICS_SERVE" => metrics_serve: Kind::Optional, "",
         "metrics-consumer --serve",
         "Serve a live dashboard, /api/metrics, Prometheus /metrics and /healthz here (host:port, e.g. 127.0.0.1:8088); empty = no server";
+    "METRICS_STATE_TOPIC" => metrics_state_topic: Kind::Text, "shopstream-metrics-state",
+        "metrics-consumer --state-topic",
+        "Compacted topic where metrics-consumer --exactly-once keeps each input partition's state (setup-topics creates it)";
     "PRODUCTS_FILE" => products_file: Kind::Path, "data/products.json",
         "", "The product catalog the simulator draws from";
     "USERS_FILE" => users_file: Kind::Path, "data/users.json",
@@ -273,6 +276,8 @@ pub struct Settings {
     pub metrics_report_every: u64,
     /// Where metrics-consumer serves its dashboard (host:port); None: it does not.
     pub metrics_serve: Option<String>,
+    /// The compacted topic of metrics-consumer --exactly-once's state.
+    pub metrics_state_topic: String,
     pub products_file: PathBuf,
     pub users_file: PathBuf,
     /// librdkafka properties from any other KAFKA_* setting (KAFKA_SASL_USERNAME -> sasl.username).

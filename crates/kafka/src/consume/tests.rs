@@ -14,6 +14,7 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use shopstream_core::{CustomerType, Details, Region, Timestamp};
 
 use super::*;
+use crate::consumer::OffsetKeeping;
 use crate::dead_letter;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -128,7 +129,7 @@ impl Cluster {
             topics,
             group: group.to_string(),
             from_beginning: true,
-            assigned_from: None,
+            offsets: OffsetKeeping::Group,
         };
         Session::connect(
             &self.settings,

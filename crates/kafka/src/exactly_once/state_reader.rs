@@ -1,0 +1,191 @@
+//! Reads the state topic (committed transactions only) into the latest state of every partition
+//! of one group: what restores a partition on assignment, and what every instance and `--view`
+//! merge into the whole group's figures.
+
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use shopstream_core::group_state::GroupStates;
+
+use super::ExactlyOnceError;
+use crate::client::{ShopContext, client_config_with};
+use crate::consumer::PartitionLag;
+use crate::settings::Settings;
+
+pub struct StateReader {
+    consumer: BaseConsumer<ShopContext>,
+    topic: String,
+    partitions: Vec<i32>,
+    states: GroupStates,
+    timeout: Duration,
+}
+
+impl StateReader {
+    /// Starts reading `topic` (which must exist) from its beginning, keeping `group`'s records.
+    pub fn connect(
+        settings: &Settings,
+        topic: &str,
+        group: &str,
+        timeout: Duration,
+    ) -> Result<StateReader, ExactlyOnceError> {
+        let read_error = |error| ExactlyOnceError::Read {
+            topic: topic.to_string(),
+            error,
+        };
+        let consumer: BaseConsumer<ShopContext> = client_config_with(
+            settings,
+            "shopstream-state-reader",
+            &[
+                // Assigned, never subscribed and never committing: the group id is only a name.
+                ("group.id", "shopstream-state-reader"),
+                ("enable.auto.commit", "false"),
+                ("isolation.level", "read_committed"),
+                ("auto.offset.reset", "earliest"),
+                ("enable.partition.eof", "false"),
+                ("fetch.wait.max.ms", "100"),
+            ],
+        )
+        .create_with_context(ShopContext::default())
+        .map_err(read_error)?;
+        let metadata = consumer
+            .fetch_metadata(Some(topic), timeout)
+            .map_err(read_error)?;
+        let partitions: Vec<i32> = metadata
+            .topics()
+            .iter()
+            .filter(|t| t.name() == topic && t.error().is_none())
+            .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+            .collect();
+        let mut assignment = TopicPartitionList::new();
+        for &partition in &partitions {
+            assignment
+                .add_partition_offset(topic, partition, Offset::Beginning)
+                .map_err(read_error)?;
+        }
+        consumer.assign(&assignment).map_err(read_error)?;
+        Ok(StateReader {
+            consumer,
+            topic: topic.to_string(),
+            partitions,
+            states: GroupStates::new(group),
+            timeout,
+        })
+    }
+
+    /// The latest state of every partition of the group read so far.
+    pub fn states(&self) -> &GroupStates {
+        &self.states
+    }
+
+    /// Takes every record that has arrived, waiting at most `wait` for the first one. Returns how
+    /// many records of the group it took.
+    pub fn poll(&mut self, wait: Duration) -> Result<usize, ExactlyOnceError> {
+        let mut taken = 0;
+        let mut wait = wait;
+        while let Some(result) = self.consumer.poll(wait) {
+            wait = Duration::ZERO;
+            let message = match result {
+                Ok(message) => message,
+                Err(error) => {
+                    tracing::warn!("state topic {}: {error}", self.topic);
+                    continue;
+                }
+            };
+            let Some(key) = message.key() else {
+                continue;
+            };
+            match self.states.apply(key, message.payload()) {
+                Ok(true) => taken += 1,
+                Ok(false) => {}
+                Err(source) => {
+                    // A record of this group that cannot be read would make the figures wrong;
+                    // anything else on the topic is not ShopStream's and is passed over.
+                    let ours = shopstream_core::group_state::PartitionKey::decode(key)
+                        .is_ok_and(|k| k.group == self.states.group());
+                    if ours {
+                        return Err(ExactlyOnceError::Record {
+                            topic: self.topic.clone(),
+                            partition: message.partition(),
+                            offset: message.offset(),
+                            source,
+                        });
+                    }
+                    tracing::debug!(
+                        "state topic {} p{}@{}: passed over ({source})",
+                        self.topic,
+                        message.partition(),
+                        message.offset()
+                    );
+                }
+            }
+        }
+        Ok(taken)
+    }
+
+    /// Reads until it has every record committed when called (its position reaches each
+    /// partition's high watermark of that moment), or `timeout` passes: then false. A transaction
+    /// still open (a crashed instance's) holds it back until the broker aborts it.
+    pub fn catch_up(&mut self, timeout: Duration) -> Result<bool, ExactlyOnceError> {
+        let deadline = Instant::now() + timeout;
+        let mut targets = Vec::with_capacity(self.partitions.len());
+        for &partition in &self.partitions {
+            let (low, high) = self
+                .consumer
+                .fetch_watermarks(&self.topic, partition, self.timeout)
+                .map_err(|error| ExactlyOnceError::Read {
+                    topic: self.topic.clone(),
+                    error,
+                })?;
+            if high > low {
+                targets.push((partition, high));
+            }
+        }
+        loop {
+            let positions = self
+                .consumer
+                .position()
+                .map_err(|error| ExactlyOnceError::Read {
+                    topic: self.topic.clone(),
+                    error,
+                })?;
+            targets.retain(|&(partition, high)| {
+                !matches!(
+                    positions.find_partition(&self.topic, partition).map(|e| e.offset()),
+                    Some(Offset::Offset(position)) if position >= high
+                )
+            });
+            if targets.is_empty() {
+                return Ok(true);
+            }
+            if Instant::now() >= deadline {
+                return Ok(false);
+            }
+            self.poll(Duration::from_millis(50))?;
+        }
+    }
+
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// The group's lag per input partition it has a state for: the partition's high watermark
+    /// now minus the offset its state covers (a question to the broker per partition).
+    pub fn lag(&self, timeout: Duration) -> Result<Vec<PartitionLag>, ExactlyOnceError> {
+        self.states
+            .states()
+            .map(|state| {
+                let (_, high) = self
+                    .consumer
+                    .fetch_watermarks(&state.topic, state.partition, timeout)
+                    .map_err(ExactlyOnceError::Offsets)?;
+                Ok(PartitionLag {
+                    topic: state.topic.clone(),
+                    partition: state.partition,
+                    lag: (high - state.next_offset).max(0),
+                })
+            })
+            .collect()
+    }
+}

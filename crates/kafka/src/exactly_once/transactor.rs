@@ -1,0 +1,196 @@
+//! The transactional producer: each commit is ONE Kafka transaction holding the state records of
+//! the partitions touched and the consumer offsets they cover (KIP-447: the offsets go with the
+//! consumer's group metadata, so the broker refuses them from a member the group has moved on
+//! from, and the whole transaction aborts).
+
+use std::time::Duration;
+
+use rdkafka::consumer::ConsumerGroupMetadata;
+use rdkafka::error::{KafkaError, RDKafkaError};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::topic_partition_list::TopicPartitionList;
+use rdkafka::types::RDKafkaErrorCode;
+
+use super::ExactlyOnceError;
+use crate::client::{ShopContext, client_config_with};
+use crate::settings::Settings;
+
+pub struct Transactor {
+    producer: BaseProducer<ShopContext>,
+    topic: String,
+    transactional_id: String,
+    timeout: Duration,
+}
+
+/// Why a commit did not happen, and what is left to do.
+#[derive(Debug)]
+pub enum CommitFailure {
+    /// The transaction was aborted (for instance: the group moved on from this member, so it is
+    /// fenced): nothing of it is visible; the state must go back to the last committed one.
+    Aborted(String),
+    /// The producer can do no more (fenced by its epoch): make a new one, then as `Aborted`.
+    ProducerLost(String),
+    /// Nothing will mend by retrying (not authorized, misconfigured): stop with this error.
+    Fatal(ExactlyOnceError),
+}
+
+impl Transactor {
+    /// A transactional producer for the state topic, its transactions initialized (this fences
+    /// any earlier producer with the same id).
+    pub fn connect(
+        settings: &Settings,
+        topic: &str,
+        transactional_id: &str,
+        timeout: Duration,
+    ) -> Result<Transactor, ExactlyOnceError> {
+        let producer: BaseProducer<ShopContext> = client_config_with(
+            settings,
+            "shopstream-metrics-state",
+            &[
+                ("transactional.id", transactional_id),
+                ("enable.idempotence", "true"),
+                ("acks", "all"),
+                // A crashed instance's open transaction holds back every read-committed reader of
+                // the state topic and the group's offsets until the broker aborts it: keep that
+                // short (Kafka Streams uses 10 s too). A commit takes milliseconds.
+                ("transaction.timeout.ms", "10000"),
+                // State records repeat product ids and names: they compress well.
+                ("compression.type", "lz4"),
+                ("linger.ms", "0"),
+            ],
+        )
+        .create_with_context(ShopContext::default())
+        .map_err(|error| ExactlyOnceError::Producer(error.to_string()))?;
+        producer.init_transactions(timeout).map_err(|error| {
+            init_error(
+                error,
+                transactional_id,
+                &settings.bootstrap_servers,
+                timeout,
+            )
+        })?;
+        Ok(Transactor {
+            producer,
+            topic: topic.to_string(),
+            transactional_id: transactional_id.to_string(),
+            timeout,
+        })
+    }
+
+    pub fn transactional_id(&self) -> &str {
+        &self.transactional_id
+    }
+
+    /// Writes `records` (key, value) and commits `offsets` for `group`, all in one transaction.
+    pub fn commit<'r>(
+        &self,
+        records: impl IntoIterator<Item = (&'r [u8], &'r [u8])>,
+        offsets: &TopicPartitionList,
+        group: &ConsumerGroupMetadata,
+    ) -> Result<(), CommitFailure> {
+        self.producer
+            .begin_transaction()
+            .map_err(|e| self.failed(e, "begin"))?;
+        for (key, value) in records {
+            let mut record = BaseRecord::<[u8], [u8]>::to(&self.topic)
+                .key(key)
+                .payload(value);
+            // The queue holds 100,000 messages by default; a full one drains as we poll.
+            loop {
+                match self.producer.send(record) {
+                    Ok(()) => break,
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                        record = back;
+                        self.producer.poll(Duration::from_millis(10));
+                    }
+                    Err((error, _)) => return Err(self.abort(self.failed(error, "write"))),
+                }
+            }
+        }
+        if let Err(error) = self
+            .producer
+            .send_offsets_to_transaction(offsets, group, self.timeout)
+        {
+            return Err(self.abort(self.failed(error, "send the offsets of")));
+        }
+        if let Err(error) = self.producer.commit_transaction(self.timeout) {
+            return Err(self.abort(self.failed(error, "commit")));
+        }
+        Ok(())
+    }
+
+    /// Aborts the open transaction after a failure (if the producer still can).
+    fn abort(&self, failure: CommitFailure) -> CommitFailure {
+        if let CommitFailure::Aborted(reason) = &failure
+            && let Err(error) = self.producer.abort_transaction(self.timeout)
+        {
+            return CommitFailure::ProducerLost(format!("{reason}; then abort failed: {error}"));
+        }
+        failure
+    }
+
+    /// Sorts a failed step into what to do next.
+    fn failed(&self, error: KafkaError, step: &str) -> CommitFailure {
+        let text = format!("cannot {step} the transaction: {error}");
+        let KafkaError::Transaction(rd) = &error else {
+            return CommitFailure::Aborted(text);
+        };
+        if let Some(fatal) = not_authorized(rd, &self.transactional_id) {
+            return CommitFailure::Fatal(fatal);
+        }
+        if rd.is_fatal() {
+            CommitFailure::ProducerLost(text)
+        } else {
+            CommitFailure::Aborted(text)
+        }
+    }
+}
+
+/// Refusals by the broker's ACLs, which no retry mends.
+fn not_authorized(error: &RDKafkaError, transactional_id: &str) -> Option<ExactlyOnceError> {
+    match error.code() {
+        RDKafkaErrorCode::TransactionalIdAuthorizationFailed => {
+            Some(ExactlyOnceError::TransactionNotAuthorized {
+                transactional_id: transactional_id.to_string(),
+            })
+        }
+        RDKafkaErrorCode::GroupAuthorizationFailed
+        | RDKafkaErrorCode::TopicAuthorizationFailed
+        | RDKafkaErrorCode::ClusterAuthorizationFailed => {
+            Some(ExactlyOnceError::NotAuthorized(error.to_string()))
+        }
+        _ => None,
+    }
+}
+
+fn init_error(
+    error: KafkaError,
+    transactional_id: &str,
+    servers: &str,
+    timeout: Duration,
+) -> ExactlyOnceError {
+    let code = match &error {
+        KafkaError::Transaction(rd) => {
+            if let Some(refused) = not_authorized(rd, transactional_id) {
+                return refused;
+            }
+            Some(rd.code())
+        }
+        other => other.rdkafka_error_code(),
+    };
+    match code {
+        Some(
+            RDKafkaErrorCode::OperationTimedOut
+            | RDKafkaErrorCode::RequestTimedOut
+            | RDKafkaErrorCode::CoordinatorNotAvailable
+            | RDKafkaErrorCode::NotCoordinator
+            | RDKafkaErrorCode::CoordinatorLoadInProgress
+            | RDKafkaErrorCode::UnsupportedVersion,
+        ) => ExactlyOnceError::NoCoordinator {
+            servers: servers.to_string(),
+            timeout,
+            error: error.to_string(),
+        },
+        _ => ExactlyOnceError::Producer(format!("cannot start transactions: {error}")),
+    }
+}

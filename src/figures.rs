@@ -1,0 +1,155 @@
+//! Where metrics-consumer's figures live: one engine in this process (optionally checkpointed to
+//! a file), or, with `--exactly-once`, per partition across the group, committed in Kafka
+//! transactions and merged from the state topic.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::BaseConsumer;
+use shopstream_core::checkpoint::Checkpoint;
+use shopstream_core::group_state::Coverage;
+use shopstream_core::metrics::Report;
+use shopstream_kafka::consume::Incoming;
+use shopstream_kafka::consumer::LagContext;
+use shopstream_kafka::exactly_once::ExactlyOnce;
+
+pub enum Figures {
+    /// This process's engine and the offsets it covers; saved to `path` when given.
+    Local {
+        state: Box<Checkpoint>,
+        path: Option<PathBuf>,
+        commit_every: u64,
+        unsaved: u64,
+        last_save: Instant,
+    },
+    /// A member of an exactly-once group.
+    Group {
+        member: ExactlyOnce,
+        /// Input partitions of the topics read.
+        partitions_total: usize,
+    },
+}
+
+impl Figures {
+    pub fn local(state: Checkpoint, path: Option<PathBuf>, commit_every: u64) -> Figures {
+        Figures::Local {
+            state: Box::new(state),
+            path,
+            commit_every,
+            unsaved: 0,
+            last_save: Instant::now(),
+        }
+    }
+
+    /// Counts one message (and saves or commits when it is time).
+    pub fn record(
+        &mut self,
+        incoming: &Incoming<'_>,
+        consumer: &BaseConsumer<LagContext>,
+    ) -> anyhow::Result<()> {
+        match self {
+            Figures::Local {
+                state,
+                path,
+                commit_every,
+                unsaved,
+                last_save,
+            } => {
+                match &incoming.decoded {
+                    Ok(event) => state.engine.record(event),
+                    Err(reason) => state.engine.record_rejected(reason),
+                }
+                state.advance(incoming.topic(), incoming.partition(), incoming.offset());
+                // Only a checkpoint needs saving; without one, no clock read per message.
+                if let Some(path) = path {
+                    *unsaved += 1;
+                    if *unsaved >= *commit_every || last_save.elapsed() >= Duration::from_secs(1) {
+                        state.save(path)?;
+                        *unsaved = 0;
+                        *last_save = Instant::now();
+                    }
+                }
+            }
+            Figures::Group { member, .. } => member.record(
+                consumer,
+                incoming.topic(),
+                incoming.partition(),
+                incoming.offset(),
+                &incoming.decoded,
+            )?,
+        }
+        Ok(())
+    }
+
+    /// Between messages: saves or commits what waited a second.
+    pub fn tick(&mut self, consumer: &BaseConsumer<LagContext>) -> anyhow::Result<()> {
+        match self {
+            Figures::Local {
+                state,
+                path: Some(path),
+                unsaved,
+                last_save,
+                ..
+            } if *unsaved > 0 && last_save.elapsed() >= Duration::from_secs(1) => {
+                state.save(path)?;
+                *unsaved = 0;
+                *last_save = Instant::now();
+            }
+            Figures::Group { member, .. } => member.tick(consumer)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Saves or commits everything (at exit); a group member then reads the state topic to its
+    /// end, so its final figures include every member's last commit.
+    pub fn finish(&mut self, consumer: &BaseConsumer<LagContext>) -> anyhow::Result<()> {
+        match self {
+            Figures::Local {
+                state,
+                path: Some(path),
+                ..
+            } => state.save(path)?,
+            Figures::Group { member, .. } => {
+                if !member.finish(consumer, Duration::from_secs(30))? {
+                    tracing::warn!(
+                        "the state topic did not catch up within 30s: the final figures may miss \
+                         other instances' last commits"
+                    );
+                }
+            }
+            Figures::Local { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// The report, and for a group what it covers.
+    pub fn report(&self) -> anyhow::Result<(Report, Option<Coverage>)> {
+        Ok(match self {
+            Figures::Local { state, .. } => (state.engine.report(), None),
+            Figures::Group {
+                member,
+                partitions_total,
+            } => {
+                let (engine, coverage) = member.figures(*partitions_total)?;
+                (engine.report(), Some(coverage))
+            }
+        })
+    }
+}
+
+/// One line on what a group's figures cover.
+pub fn describe_coverage(group: &str, coverage: &Coverage) -> String {
+    let instances = match coverage.instances {
+        1 => "1 instance".to_string(),
+        n => format!("{n} instances"),
+    };
+    let mut line = format!(
+        "group {group}: {} of {} partitions, from {instances}",
+        coverage.partitions, coverage.partitions_total
+    );
+    if let Some(updated_at) = coverage.updated_at {
+        line.push_str(&format!(", state of {updated_at}"));
+    }
+    line
+}
