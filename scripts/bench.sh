@@ -7,6 +7,10 @@
 #   scripts/bench.sh compression [COUNT] product-producer --count COUNT --rate 0 with each
 #                                       KAFKA_COMPRESSION_TYPE (none, gzip, snappy, lz4, zstd):
 #                                       events/s and bytes on the broker's disk, default 500,000
+#   scripts/bench.sh scale [COUNT]      metrics-consumer over COUNT product events (6 partitions):
+#                                       one instance at least once, then 1, 2 and 3 instances of an
+#                                       --exactly-once group; events/s, CPU per event and peak RSS,
+#                                       default 1,000,000
 # It starts a local broker if none answers at $KAFKA_BOOTSTRAP_SERVERS (default 127.0.0.1:9092) and
 # leaves it running; each run uses fresh topics (bench-*) and deletes them at the end.
 set -euo pipefail
@@ -19,7 +23,7 @@ count=${2:-$default_count}
 export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}
 port=${KAFKA_BOOTSTRAP_SERVERS##*:}
 
-scripts/prerequisites.sh
+scripts/prerequisites.sh --bench
 cargo build --release --bins --quiet
 bin=target/release
 if ! "$bin/setup-topics" --list --connect-timeout 3s >/dev/null 2>&1; then
@@ -28,6 +32,7 @@ fi
 
 run_id=bench-$(date +%s)
 export TOPIC_PRODUCT_EVENTS=$run_id-product-events TOPIC_PURCHASES=$run_id-purchases TOPIC_USER_EVENTS=$run_id-user-events
+export METRICS_STATE_TOPIC=$run_id-metrics-state
 cleanup() { "$bin/setup-topics" --delete >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 "$bin/setup-topics" --partitions 3 >/dev/null
@@ -91,8 +96,45 @@ case "$what" in
         "$(echo "$bytes / $count" | bc -l)"
     done
     ;;
+  scale)
+    "$bin/setup-topics" --recreate --partitions 6 >/dev/null
+    echo "== writing $count product events over 6 partitions (product-producer --rate 0)"
+    "$bin/product-producer" --count "$count" --rate 0 --quiet --seed 1 | tail -n 1
+    idle=2
+    # Runs N instances in one group until each has been idle for $idle s; the time is wall clock
+    # from start to the last exit less that idle wait (group join, rebalances, restores and the
+    # final commits included). CPU is user+system of all instances; RSS the largest instance's.
+    run_group() { # N GROUP FLAGS...
+      local n=$1 group=$2 dir
+      shift 2
+      dir=$(mktemp -d)
+      local start end
+      start=$(date +%s.%N)
+      for i in $(seq "$n"); do
+        /usr/bin/time -f '%U %S %M' -o "$dir/$i.time" "$bin/metrics-consumer" --topics product-events \
+          --from-beginning --group "$group" --timeout "${idle}s" --every "$((count * 10))" --json "$@" \
+          >"$dir/$i.out" 2>"$dir/$i.err" &
+      done
+      wait
+      end=$(date +%s.%N)
+      local seconds cpu rss
+      seconds=$(echo "$end - $start - $idle" | bc -l)
+      cpu=$(cat "$dir"/*.time | awk '{ total += $1 + $2 } END { printf "%.2f", total }')
+      rss=$(cat "$dir"/*.time | awk '{ if ($3 > max) max = $3 } END { printf "%.0f", max / 1024 }')
+      printf '%-34s %12.0f %14.2f %14s\n' "$label" "$(echo "$count / $seconds" | bc -l)" \
+        "$(echo "$cpu * 1000000 / $count" | bc -l)" "$rss MB"
+      rm -rf "$dir"
+    }
+    printf '%-34s %12s %14s %14s\n' "metrics-consumer" events/s "CPU µs/event" "peak RSS"
+    label="1 instance, at least once" run_group 1 "$run_id-plain"
+    for n in 1 2 3; do
+      label="$n instance(s), --exactly-once" run_group "$n" "$run_id-eos-$n" --exactly-once
+    done
+    label="1 instance, --exactly-once, 50,000" run_group 1 "$run_id-eos-big" --exactly-once --commit-every 50000
+    echo "(exactly-once commits every 5,000 messages or each second unless --commit-every says otherwise)"
+    ;;
   *)
-    echo "usage: scripts/bench.sh producer|consumer|compression [COUNT]" >&2
+    echo "usage: scripts/bench.sh producer|consumer|compression|scale [COUNT]" >&2
     exit 2
     ;;
 esac

@@ -5,6 +5,7 @@
 #   scripts/prerequisites.sh [--compose] [--browser]
 #     --compose  also a docker compose, to check docker-compose.yml
 #     --browser  also Chromium and Node.js, for the dashboard's browser test
+#     --bench    also GNU time and bc, for scripts/bench.sh's CPU and memory figures
 set -euo pipefail
 
 missing=()
@@ -23,6 +24,10 @@ for option in "$@"; do
       if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null 2>&1; then
         missing+=(docker-compose)
       fi
+      ;;
+    --bench)
+      [ -x /usr/bin/time ] || missing+=(time)
+      command -v bc >/dev/null 2>&1 || missing+=(bc)
       ;;
     --browser)
       [ -x /usr/bin/chromium ] || missing+=(chromium)

@@ -60,7 +60,10 @@ fn parse_prometheus(text: &str) -> HashMap<String, f64> {
 }
 
 fn serve(topics: &TopicSet, port: u16, extra: &[&str]) -> Child {
+    let group = unique("dashboard");
+    let own_group = (!extra.contains(&"--group")).then_some(["--group", group.as_str()]);
     tool("metrics-consumer", topics)
+        .args(own_group.iter().flatten())
         .args([
             "--serve",
             &format!("127.0.0.1:{port}"),
@@ -68,7 +71,6 @@ fn serve(topics: &TopicSet, port: u16, extra: &[&str]) -> Child {
             "--every",
             "1000000000",
         ])
-        .args(["--group", &unique("dashboard")])
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -268,4 +270,84 @@ fn the_page_shows_the_shop_live_in_a_real_browser() {
         std::fs::metadata(&screenshot).unwrap().len() > 10_000,
         "a screenshot was saved"
     );
+}
+
+#[test]
+fn one_exactly_once_instance_serves_the_whole_groups_figures() {
+    if skip_without_broker() {
+        return;
+    }
+    let topics = TopicSet::new("group-dashboard");
+    let _cleanup = Cleanup(topics.clone());
+    run_ok(tool("setup-topics", &topics).args(["--partitions", "4"]));
+    run_ok(tool("run-multiple-producers", &topics).args([
+        "--rate",
+        "0",
+        "--quiet",
+        "--seed",
+        "33",
+        "--product-events",
+        "3000",
+        "--purchases",
+        "800",
+        "--user-events",
+        "1200",
+    ]));
+    let group = unique("group-dashboard");
+    let exactly_once = [
+        "--exactly-once",
+        "--from-beginning",
+        "--group",
+        &group,
+        "--timeout",
+        "60s",
+    ];
+    // Two members share the 12 partitions; only one serves the page.
+    let port = free_port();
+    let mut served = serve(&topics, port, &exactly_once);
+    let mut other = tool("metrics-consumer", &topics)
+        .args(exactly_once)
+        .args(["--json", "--every", "1000000000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let api = loop {
+        let api = wait_for_events(port, 5000);
+        if api["coverage"]["instances"] == 2 {
+            break api;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "never two instances: {api}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let expected = expected_report(&topics);
+    for (key, value) in expected.as_object().unwrap() {
+        assert_eq!(&api[key], value, "/api/metrics {key}");
+    }
+    assert_eq!(api["coverage"]["partitions"], 12, "{api}");
+    assert_eq!(api["coverage"]["partitions_total"], 12, "{api}");
+    // The page, in a real browser, says what the figures cover.
+    let browser = Command::new("node")
+        .current_dir(repo_root().join("tests/browser"))
+        .args([
+            "status.mjs",
+            &format!("http://127.0.0.1:{port}/"),
+            "whole group: 12 of 12 partitions from 2 instances",
+        ])
+        .output()
+        .expect("node runs (scripts/test.sh installs what the browser test needs)");
+    assert!(
+        browser.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&browser.stdout),
+        String::from_utf8_lossy(&browser.stderr)
+    );
+    for child in [&mut served, &mut other] {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
 }

@@ -125,6 +125,24 @@ fn recreate_deletes_the_events_and_applies_new_partitions() {
 }
 
 #[test]
+fn delete_deletes_the_three_topics_and_the_state_topic() {
+    if skip_without_broker() {
+        return;
+    }
+    let topics = TopicSet::new("delete");
+    let _cleanup = Cleanup(topics.clone());
+    run_ok(tool("setup-topics", &topics).args(["--partitions", "1"]));
+    let json = stdout_json(&run_ok(
+        tool("setup-topics", &topics).args(["--delete", "--json"]),
+    ));
+    assert_eq!(json["deleted"].as_array().unwrap().len(), 4, "{json}");
+    assert_eq!(json["topics"].as_array().unwrap().len(), 0, "{json}");
+    let mut names = topics.names().to_vec();
+    names.push(&topics.state);
+    assert_eq!(partitions(&names), vec![None; 4]);
+}
+
+#[test]
 fn list_shows_partitions_and_replication_and_missing_topics() {
     if skip_without_broker() {
         return;

@@ -578,9 +578,11 @@ impl Member {
             return Ok(0);
         }
         // With isolation.level=read_committed librdkafka asks for stable offsets: this waits for
-        // any transaction still open on them to end, so each offset is one a commit completed.
+        // any transaction still open on them to end, so each offset is one a commit completed. A
+        // crashed member's open transaction ends when the broker aborts it: after
+        // transaction.timeout.ms, on its next check for such transactions (10 s by default).
         let committed = consumer
-            .committed_offsets(partitions.clone(), self.config.timeout)
+            .committed_offsets(partitions.clone(), RESTORE_TIMEOUT)
             .map_err(ExactlyOnceError::Offsets)?;
         let wanted: Vec<(String, i32, Offset)> = committed
             .elements()
@@ -714,3 +716,6 @@ fn ensure_state_topic(settings: &Settings, config: &Config) -> Result<(), Exactl
     })?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

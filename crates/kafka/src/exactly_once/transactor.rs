@@ -88,6 +88,7 @@ impl Transactor {
         offsets: &TopicPartitionList,
         group: &ConsumerGroupMetadata,
     ) -> Result<(), CommitFailure> {
+        let started = std::time::Instant::now();
         self.producer
             .begin_transaction()
             .map_err(|e| self.failed(e, "begin"))?;
@@ -107,15 +108,27 @@ impl Transactor {
                 }
             }
         }
+        let written = started.elapsed();
         if let Err(error) = self
             .producer
             .send_offsets_to_transaction(offsets, group, self.timeout)
         {
             return Err(self.abort(self.failed(error, "send the offsets of")));
         }
+        let offsets_sent = started.elapsed();
+        // rdkafka's commit flushes first, polling in steps of 100 ms: a commit would take 100 ms
+        // however little it waits for. Wait for the deliveries here in short steps instead.
+        let deadline = std::time::Instant::now() + self.timeout;
+        while self.producer.in_flight_count() > 0 && std::time::Instant::now() < deadline {
+            self.producer.poll(Duration::from_millis(1));
+        }
         if let Err(error) = self.producer.commit_transaction(self.timeout) {
             return Err(self.abort(self.failed(error, "commit")));
         }
+        tracing::debug!(
+            "transaction committed in {:?} (records queued {written:?}, offsets sent {offsets_sent:?})",
+            started.elapsed()
+        );
         Ok(())
     }
 
