@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Benchmarks against the local Apache Kafka, side by side with Kafka's own perf tools, in one run:
 #   scripts/bench.sh producer [COUNT]   product-producer --count COUNT --rate 0 vs ProducerPerformance
-#                                       (same record size, acks=all, idempotence on), default 1,000,000
+#                                       with Java's defaults and with the same batching (same record
+#                                       size, acks=all, idempotence on), default 1,000,000
 #   scripts/bench.sh consumer [COUNT]   metrics-consumer over COUNT product events vs
 #                                       ConsumerPerformance on the same topic, default 1,000,000
+#   (producer and consumer: a warm-up, then each tool twice in alternating order; for each the best
+#   events/s with its CPU time per event, user+system, and the peak RSS)
 #   scripts/bench.sh compression [COUNT] product-producer --count COUNT --rate 0 with each
 #                                       KAFKA_COMPRESSION_TYPE (none, gzip, snappy, lz4, zstd):
 #                                       events/s and bytes on the broker's disk, default 500,000
@@ -37,6 +40,37 @@ cleanup() { "$bin/setup-topics" --delete >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 "$bin/setup-topics" --partitions 3 >/dev/null
 
+# measure LABEL wall|java PARSER COMMAND...: runs COMMAND under GNU time; the events/s are COUNT
+# over the wall clock (wall; PARSER is -), or what the Java tool printed (PARSER reads its output). Keeps the
+# best run of each label, with its CPU per event (user+system) and the peak RSS of all its runs.
+declare -A best_rate best_cpu peak_rss
+labels=()
+measure() {
+  local label=$1 kind=$2 parser=$3 out times rate cpu rss
+  shift 3
+  out=$(mktemp) times=$(mktemp)
+  /usr/bin/time -f '%e %U %S %M' -o "$times" "$@" >"$out" 2>&1
+  read -r elapsed user system rss <"$times"
+  if [ "$kind" = wall ]; then rate=$(echo "$count / $elapsed" | bc -l); else rate=$($parser "$out"); fi
+  cpu=$(echo "($user + $system) * 1000000 / $count" | bc -l)
+  printf '  %-40s %12.0f events/s %8.2f µs CPU/event %6.0f MB peak RSS\n' "$label" "$rate" "$cpu" "$(echo "$rss / 1024" | bc -l)"
+  if [ -z "${best_rate[$label]:-}" ]; then labels+=("$label"); fi
+  if [ -z "${best_rate[$label]:-}" ] || [ "$(echo "$rate > ${best_rate[$label]}" | bc -l)" = 1 ]; then
+    best_rate[$label]=$rate best_cpu[$label]=$cpu
+  fi
+  if [ -z "${peak_rss[$label]:-}" ] || [ "$rss" -gt "${peak_rss[$label]}" ]; then peak_rss[$label]=$rss; fi
+  rm -f "$out" "$times"
+}
+report() {
+  echo "== best of each ($1)"
+  printf '  %-40s %12s %14s %10s\n' tool events/s "CPU µs/event" "peak RSS"
+  for label in "${labels[@]}"; do
+    printf '  %-40s %12.0f %14.2f %7.0f MB\n' "$label" "${best_rate[$label]}" "${best_cpu[$label]}" \
+      "$(echo "${peak_rss[$label]} / 1024" | bc -l)"
+  done
+  echo "  (CPU is user+system of the whole process, JVM start-up and JIT included for the Java tools)"
+}
+
 cpu() { lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1; }
 echo "machine: $(nproc) cores, $(cpu); Kafka $(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' scripts/kafka/pom.xml) at $KAFKA_BOOTSTRAP_SERVERS"
 
@@ -45,38 +79,50 @@ case "$what" in
     # The record size Kafka's tool uses: the mean size of our product events.
     size=$("$bin/product-producer" --count 20000 --rate 0 --seed 1 --json --bootstrap-servers "$KAFKA_BOOTSTRAP_SERVERS" 2>/dev/null |
       awk '{ bytes += length($0) } END { printf "%d", bytes / NR }')
-    "$bin/setup-topics" --recreate --partitions 3 >/dev/null
-    echo "== product-producer --count $count --rate 0 (records of ~$size bytes, acks=all, idempotent)"
-    start=$(date +%s.%N)
-    "$bin/product-producer" --count "$count" --rate 0 --quiet
-    end=$(date +%s.%N)
-    ours=$(echo "$count / ($end - $start)" | bc -l)
-    printf 'product-producer: %.0f events/s (wall clock, including start-up and final flush)\n' "$ours"
-
     perf_topic=$run_id-perf
     scripts/kafka-local.sh run-class org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" \
       --create --topic "$perf_topic" --partitions 3 --replication-factor 1 >/dev/null
-    echo "== Kafka ProducerPerformance --num-records $count --record-size $size --throughput -1 acks=all"
-    scripts/kafka-local.sh run-class org.apache.kafka.tools.ProducerPerformance --topic "$perf_topic" \
-      --num-records "$count" --record-size "$size" --throughput -1 \
-      --producer-props bootstrap.servers="$KAFKA_BOOTSTRAP_SERVERS" acks=all enable.idempotence=true linger.ms=5 | tail -n 1
+    ours=("$bin/product-producer" --count "$count" --rate 0 --quiet)
+    java=(scripts/kafka-local.sh run-class org.apache.kafka.tools.ProducerPerformance --topic "$perf_topic"
+      --num-records "$count" --record-size "$size" --throughput -1
+      --producer-props bootstrap.servers="$KAFKA_BOOTSTRAP_SERVERS" acks=all enable.idempotence=true)
+    rate_of_java() { sed -n 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/p' "$1" | tail -n 1; }
+    echo "== $count records of ~$size bytes, acks=all, idempotent; warm-up, then each tool twice in alternating order"
+    "${ours[@]}" >/dev/null # warm-up: the broker's page cache and segments
+    for round in 1 2; do
+      measure "product-producer" wall - "${ours[@]}"
+      # Java's defaults: 16 KB batches.
+      measure "ProducerPerformance, Java defaults" java rate_of_java "${java[@]}"
+      # The same batching as product-producer: 1 MB batches, linger 5 ms.
+      measure "ProducerPerformance, 1 MB batches" java rate_of_java "${java[@]}" batch.size=1048576 linger.ms=5
+    done
+    report "like for like: product-producer and ProducerPerformance with 1 MB batches (same batching, record size, acks, idempotence)"
     scripts/kafka-local.sh run-class org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" \
       --delete --topic "$perf_topic" >/dev/null 2>&1 || true
     ;;
   consumer)
     echo "== writing $count product events (product-producer --rate 0)"
-    "$bin/product-producer" --count "$count" --rate 0 --quiet --seed 1 | tail -n 2
-    echo "== metrics-consumer --topics product-events --from-beginning --max-messages $count (decodes and aggregates each event)"
-    start=$(date +%s.%N)
-    "$bin/metrics-consumer" --topics product-events --from-beginning --group "$run_id-metrics" \
-      --max-messages "$count" --every "$((count * 10))" --json | tail -n 1 | cut -c 1-100
-    end=$(date +%s.%N)
-    printf 'metrics-consumer: %.0f events/s (wall clock, including start-up and group join)\n' \
-      "$(echo "$count / ($end - $start)" | bc -l)"
-    echo "== Kafka ConsumerPerformance --topic $TOPIC_PRODUCT_EVENTS --messages $count (reads only)"
-    scripts/kafka-local.sh run-class org.apache.kafka.tools.ConsumerPerformance \
-      --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" --topic "$TOPIC_PRODUCT_EVENTS" --messages "$count" \
-      --group "$run_id-perf" --timeout 30000
+    "$bin/product-producer" --count "$count" --rate 0 --quiet --seed 1 | tail -n 1
+    ours() { # a new group each run: GROUP
+      echo "$bin/metrics-consumer" --topics product-events --from-beginning --group "$run_id-metrics-$1" \
+        --max-messages "$count" --every "$((count * 10))" --json
+    }
+    java() {
+      echo scripts/kafka-local.sh run-class org.apache.kafka.tools.ConsumerPerformance \
+        --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" --topic "$TOPIC_PRODUCT_EVENTS" --messages "$count" \
+        --group "$run_id-perf-$1" --timeout 30000
+    }
+    # nMsg.sec, the sixth column of ConsumerPerformance's result line (group join included, as ours).
+    rate_of_java() { tail -n 1 "$1" | awk -F', *' '{ print $6 }'; }
+    echo "== each tool twice in alternating order after a warm-up read; metrics-consumer decodes and aggregates every event, ConsumerPerformance only reads"
+    $(ours warm-up) >/dev/null
+    for round in 1 2; do
+      # shellcheck disable=SC2046 # the words of a command line without spaces in them
+      measure "metrics-consumer" wall - $(ours "$round")
+      # shellcheck disable=SC2046
+      measure "ConsumerPerformance" java rate_of_java $(java "$round")
+    done
+    report "same topic, same broker, both reading from the beginning in a new group"
     ;;
   compression)
     # Bytes on disk as the broker reports them (its log dirs), so a remote broker works too.

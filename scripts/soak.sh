@@ -3,7 +3,9 @@
 # metrics-consumer reads them, for a while; every minute it reports throughput and memory.
 #   scripts/soak.sh [MINUTES=10] [RATE=20000]
 # Memory must stay flat: the script fails if either process's resident memory in the last minute
-# is more than 20% (and 20 MB) above what it was after the first minute.
+# is more than 20% (and 20 MB) above what it was after the first minute. Then a full-speed round:
+# 2,000,000 events at --rate 0, and metrics-consumer reading them back as a backlog; the script
+# fails if either's peak resident memory reaches 64 MB.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -11,7 +13,7 @@ minutes=${1:-10}
 rate=${2:-20000}
 export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}
 
-scripts/prerequisites.sh
+scripts/prerequisites.sh --bench
 cargo build --release --bins --quiet
 bin=target/release
 if ! "$bin/setup-topics" --list --connect-timeout 3s >/dev/null 2>&1; then
@@ -19,13 +21,20 @@ if ! "$bin/setup-topics" --list --connect-timeout 3s >/dev/null 2>&1; then
 fi
 
 run_id=soak-$(date +%s)
-export TOPIC_PRODUCT_EVENTS=$run_id-product-events TOPIC_PURCHASES=$run_id-purchases TOPIC_USER_EVENTS=$run_id-user-events
+use_topics() { # PREFIX: the topics (and state topic) of one round
+  export TOPIC_PRODUCT_EVENTS=$1-product-events TOPIC_PURCHASES=$1-purchases TOPIC_USER_EVENTS=$1-user-events
+  export METRICS_STATE_TOPIC=$1-metrics-state
+}
+use_topics "$run_id"
 "$bin/setup-topics" >/dev/null
 work=$(mktemp -d)
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  "$bin/setup-topics" --delete >/dev/null 2>&1 || true
+  for prefix in "$run_id" "$run_id-fast"; do
+    use_topics "$prefix"
+    "$bin/setup-topics" --delete >/dev/null 2>&1 || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -73,4 +82,18 @@ grew() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(b > a * 1.2 && b - a > 20) }'; 
 if [ -n "$first_producer_rss" ] && [ "$producer_rss" != "-" ] && grew "$first_producer_rss" "$producer_rss"; then flat=no; fi
 if [ -n "$first_consumer_rss" ] && [ "$consumer_rss" != "-" ] && grew "$first_consumer_rss" "$consumer_rss"; then flat=no; fi
 echo "memory flat (minute 1 -> $minutes): $flat (producer $first_producer_rss -> $producer_rss MB, consumer $first_consumer_rss -> $consumer_rss MB)"
-[ "$flat" = yes ]
+
+# Full speed: librdkafka's queues are bounded in bytes, so memory stays small however fast.
+use_topics "$run_id-fast"
+"$bin/setup-topics" >/dev/null
+/usr/bin/time -f '%e %M' -o "$work/producer.time" "$bin/run-multiple-producers" --rate 0 --quiet \
+  --product-events 1200000 --purchases 300000 --user-events 500000 >/dev/null
+/usr/bin/time -f '%e %M' -o "$work/consumer.time" "$bin/metrics-consumer" --from-beginning \
+  --group "$run_id-fast" --max-messages 2000000 --every 100000000 --json >/dev/null
+read -r producer_seconds producer_peak <"$work/producer.time"
+read -r consumer_seconds consumer_peak <"$work/consumer.time"
+bounded=yes
+[ "$producer_peak" -lt 65536 ] && [ "$consumer_peak" -lt 65536 ] || bounded=no
+printf 'full speed: 2,000,000 events written in %ss (peak RSS %.1f MB), read back in %ss (peak RSS %.1f MB); under 64 MB: %s\n' \
+  "$producer_seconds" "$(echo "$producer_peak / 1024" | bc -l)" "$consumer_seconds" "$(echo "$consumer_peak / 1024" | bc -l)" "$bounded"
+[ "$flat" = yes ] && [ "$bounded" = yes ]
