@@ -166,12 +166,16 @@ pub fn run(try_main: impl FnOnce() -> anyhow::Result<ExitCode>) -> ExitCode {
     }
 }
 
-/// Whether the error is a write to an output that the reader has closed.
-fn is_broken_pipe(error: &anyhow::Error) -> bool {
+/// Whether the error is a write to an output that the reader has closed (directly, or through
+/// serde_json, whose error does not expose the io::Error as its source).
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         cause
             .downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|json| json.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
     })
 }
 

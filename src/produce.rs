@@ -107,10 +107,18 @@ pub fn run(
     let mut sent: u64 = 0;
     let mut last_refresh = Instant::now();
     let mut interrupted = false;
+    // `--json | head`: the reader is gone; stop writing events, deliver those sent, say nothing.
+    let mut reader_gone = false;
     while let Some(event) = simulator.next_event() {
         producer.send(&event)?;
         sent += 1;
-        show(&mut display, &event)?;
+        if let Err(error) = show(&mut display, &event) {
+            if crate::is_broken_pipe(&error) {
+                reader_gone = true;
+                break;
+            }
+            return Err(error);
+        }
         if let Display::Progress(bar) = &display
             && last_refresh.elapsed() >= Duration::from_millis(100)
         {
@@ -129,8 +137,20 @@ pub fn run(
         }
     }
 
-    if let Display::Json(out) = &mut display {
-        out.flush()?;
+    if let Display::Json(out) = &mut display
+        && !reader_gone
+        && let Err(error) = out.flush()
+    {
+        reader_gone = error.kind() == std::io::ErrorKind::BrokenPipe;
+        if !reader_gone {
+            return Err(error.into());
+        }
+    }
+    if reader_gone {
+        // The buffered lines cannot be written; dropping the writer must not try again.
+        if let Display::Json(out) = std::mem::replace(&mut display, Display::Quiet) {
+            let (_, _) = out.into_parts();
+        }
     }
     if interrupted && !matches!(display, Display::Json(_)) {
         eprintln!(
@@ -147,7 +167,9 @@ pub fn run(
     let counts = producer.counts();
     let failed: u64 = counts.values().map(|c| c.failed).sum();
     let report = summary_table(&settings.topics, &targets, &counts, elapsed);
-    if matches!(display, Display::Json(_)) {
+    if reader_gone {
+        // Quiet: the reader asked for no more.
+    } else if matches!(display, Display::Json(_)) {
         eprintln!("{report}");
     } else {
         println!("{report}");

@@ -185,6 +185,12 @@ impl ShopContext {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
+    #[error(
+        "nothing listens at {servers} (connection refused): start a local broker with \
+         scripts/kafka-local.sh start, or check the address (--bootstrap-servers, \
+         KAFKA_BOOTSTRAP_SERVERS)"
+    )]
+    Refused { servers: String },
     #[error("cannot reach Kafka at {servers} within {}: {reason}", seconds(*.timeout))]
     Unreachable {
         servers: String,
@@ -226,6 +232,11 @@ fn probe(
     settings: &Settings,
     timeout: Duration,
 ) -> Result<(BaseProducer<ShopContext>, Metadata), ConnectError> {
+    if refused_everywhere(&settings.bootstrap_servers) {
+        return Err(ConnectError::Refused {
+            servers: settings.bootstrap_servers.clone(),
+        });
+    }
     let probe: BaseProducer<ShopContext> = client_config(settings, "shopstream-probe")
         .create_with_context(ShopContext::default())
         .map_err(ConnectError::Config)?;
@@ -289,6 +300,28 @@ fn probe(
             }
         }
     }
+}
+
+/// Whether every address of every bootstrap server refuses a TCP connection at once: nothing
+/// listens there, and waiting for the timeout would only delay the news. A slow, unroutable or
+/// unresolvable address is not "refused": librdkafka then gets the full timeout, as before.
+fn refused_everywhere(servers: &str) -> bool {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let mut refused = 0;
+    for server in servers.split(',') {
+        let server = server.trim();
+        let address = server.split_once("://").map_or(server, |(_, rest)| rest);
+        let Ok(resolved) = address.to_socket_addrs() else {
+            return false;
+        };
+        for socket in resolved {
+            match TcpStream::connect_timeout(&socket, Duration::from_millis(500)) {
+                Err(error) if error.kind() == std::io::ErrorKind::ConnectionRefused => refused += 1,
+                _ => return false,
+            }
+        }
+    }
+    refused > 0
 }
 
 /// Why a producer or consumer cannot start on its topics.
@@ -434,19 +467,34 @@ mod tests {
     }
 
     #[test]
-    fn unreachable_broker_fails_within_the_timeout_with_a_reason() {
+    fn a_refused_connection_fails_at_once_with_advice() {
         let settings = crate::settings::Settings {
-            bootstrap_servers: "127.0.0.1:1".into(),
+            bootstrap_servers: "127.0.0.1:1, localhost:1".into(),
             ..crate::settings::Settings::resolve(&Default::default()).unwrap()
         };
-        let err = probe_cluster(&settings, Duration::from_secs(2)).unwrap_err();
-        assert!(matches!(err, ConnectError::Unreachable { .. }), "{err}");
+        let started = Instant::now();
+        let err = probe_cluster(&settings, Duration::from_secs(30)).unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "not the timeout"
+        );
+        assert!(matches!(err, ConnectError::Refused { .. }), "{err}");
         let text = err.to_string();
         assert!(
-            text.starts_with("cannot reach Kafka at 127.0.0.1:1 within 2s: "),
+            text.starts_with("nothing listens at 127.0.0.1:1, localhost:1 (connection refused): "),
             "{text}"
         );
-        assert!(text.contains("Connection refused"), "{text}");
+        assert!(text.contains("scripts/kafka-local.sh start"), "{text}");
+    }
+
+    #[test]
+    fn one_listening_address_is_enough_not_to_be_refused() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = listener.local_addr().unwrap();
+        assert!(!refused_everywhere(&format!("127.0.0.1:1,{open}")));
+        assert!(refused_everywhere("127.0.0.1:1,PLAINTEXT://127.0.0.1:1"));
+        // A name that does not resolve is left to librdkafka (and its timeout).
+        assert!(!refused_everywhere("no-such-host.invalid:9092"));
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub enum Kind {
     Number { min: u64, max: u64 },
     /// A file; a relative path read from a .env file is relative to that file's folder.
     Path,
+    /// Kafka brokers: `host:port` (or `[ipv6]:port`, optionally after `protocol://`), comma
+    /// separated, each port from 1 to 65535.
+    Brokers,
 }
 
 /// One row of the settings table.
@@ -67,7 +70,7 @@ macro_rules! settings_table {
 }
 
 settings_table! {
-    "KAFKA_BOOTSTRAP_SERVERS" => bootstrap_servers: Kind::Text, "localhost:9092",
+    "KAFKA_BOOTSTRAP_SERVERS" => bootstrap_servers: Kind::Brokers, "localhost:9092",
         "--bootstrap-servers, -b", "Kafka brokers to connect to (host:port, comma-separated)";
     "TOPIC_PRODUCT_EVENTS" => topics.product_events: Kind::Text, "product-events",
         "", "Topic of product events (view, add_to_cart, remove_from_cart)";
@@ -157,8 +160,13 @@ impl SettingValue for i32 {
 
 impl SettingValue for String {
     fn parse(text: &str, kind: Kind) -> Result<String, String> {
-        if kind == Kind::Text && text.is_empty() {
+        if matches!(kind, Kind::Text | Kind::Brokers) && text.trim().is_empty() {
             return Err("must not be empty".to_string());
+        }
+        if kind == Kind::Brokers {
+            for address in text.split(',') {
+                check_broker_address(address.trim())?;
+            }
         }
         Ok(text.to_string())
     }
@@ -182,6 +190,32 @@ impl SettingValue for PathBuf {
     }
     fn shown(&self) -> String {
         self.display().to_string()
+    }
+}
+
+/// Checks one bootstrap address before any connection is tried: a typo in a port (`9o92`) would
+/// otherwise surface as a connection to another port, or a wait for the timeout.
+fn check_broker_address(address: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("'{address}' is not host:port ({why})"));
+    let without_protocol = address.split_once("://").map_or(address, |(_, rest)| rest);
+    let (host, port) = match without_protocol.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once("]:") {
+            Some((host, port)) => (host, port),
+            None => return bad("an IPv6 address is written [address]:port"),
+        },
+        None => match without_protocol.rsplit_once(':') {
+            Some((host, port)) => (host, port),
+            None => return bad("no port"),
+        },
+    };
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return bad("no host name");
+    }
+    match port.parse::<u16>() {
+        Ok(port) if port > 0 => Ok(()),
+        _ => bad(&format!(
+            "the port '{port}' is not a number from 1 to 65535"
+        )),
     }
 }
 
@@ -675,6 +709,45 @@ mod tests {
     }
 
     #[test]
+    fn a_malformed_broker_address_is_refused_naming_the_variable() {
+        for good in [
+            "localhost:9092",
+            "a:1,b:65535",
+            " broker-1.example.com:9093 , 10.0.0.1:9092",
+            "[::1]:9092",
+            "SASL_SSL://broker:9094",
+        ] {
+            assert!(
+                Settings::resolve(&layers(&[("KAFKA_BOOTSTRAP_SERVERS", good)], &[])).is_ok(),
+                "{good}"
+            );
+        }
+        for (bad, why) in [
+            (
+                "localhost:9o92",
+                "the port '9o92' is not a number from 1 to 65535",
+            ),
+            ("localhost", "no port"),
+            (
+                "localhost:0",
+                "the port '0' is not a number from 1 to 65535",
+            ),
+            (
+                "localhost:70000",
+                "the port '70000' is not a number from 1 to 65535",
+            ),
+            (":9092", "no host name"),
+            ("a:1,,b:2", "no port"),
+        ] {
+            let error = Settings::resolve(&layers(&[("KAFKA_BOOTSTRAP_SERVERS", bad)], &[]))
+                .expect_err(bad)
+                .to_string();
+            assert!(error.contains("KAFKA_BOOTSTRAP_SERVERS"), "{error}");
+            assert!(error.contains(why), "{bad}: {error}");
+        }
+    }
+
+    #[test]
     fn a_setting_spelled_like_a_known_one_is_an_error() {
         let err = Settings::resolve(&layers(&[], &[("PRODUCT_EVENT_COUNT", "5")])).unwrap_err();
         assert_eq!(
@@ -770,7 +843,7 @@ mod tests {
         for setting in SETTINGS {
             let kind_accepts_default = match setting.kind {
                 Kind::Number { .. } => setting.parse::<u64>(setting.default).is_ok(),
-                Kind::Text => setting.parse::<String>(setting.default).is_ok(),
+                Kind::Text | Kind::Brokers => setting.parse::<String>(setting.default).is_ok(),
                 Kind::Optional => setting.parse::<Option<String>>(setting.default).is_ok(),
                 Kind::Path => setting.parse::<PathBuf>(setting.default).is_ok(),
             };
