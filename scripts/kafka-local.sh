@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # A real single-node Apache Kafka (KRaft, broker+controller) on 127.0.0.1, without Docker.
 #
-#   scripts/kafka-local.sh start | stop | status | logs [-f] | kill | classpath | run-class CLASS [ARGS...]
+#   scripts/kafka-local.sh start | stop | status | logs [-f] | kill | reset | classpath | run-class CLASS [ARGS...]
+#
+# `status` also shows the disk the broker's state uses; `reset` deletes the state of a stopped broker
+# (every topic and event: the next start is a fresh broker). The broker keeps at most about 256 MB
+# per partition and 24 hours of events (laptop-sized retention; a topic can ask for more).
 #
 # The jars of one pinned Kafka release are resolved from Maven Central by Maven (scripts/kafka/pom.xml)
 # and cached in .cache/ (git-ignored). Each broker keeps its state in .kafka/broker-<port>/.
@@ -298,6 +302,12 @@ share.coordinator.state.topic.min.isr=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
+# Laptop-sized retention: a day of events, at most 256 MB per partition, in 64 MB segments so the
+# limits bite early. Demos and tests never need more; a topic's own settings can ask for it.
+log.retention.hours=24
+log.retention.bytes=268435456
+log.segment.bytes=67108864
+log.retention.check.interval.ms=60000
 # Topics are created by setup-topics; a typo in a topic name should fail, not create a topic.
 auto.create.topics.enable=false
 EOF
@@ -506,17 +516,32 @@ crash() {
   say "killed pid $pid (port $port)"
 }
 
+disk_used() { if [ -d "$state_dir" ]; then du -sh "$state_dir" 2>/dev/null | cut -f1; else echo "nothing"; fi; }
+
 status() {
   local pid
   if pid=$(our_pid); then
-    echo "running: Apache Kafka $kafka_version on 127.0.0.1:$port (pid $pid), state in $state_dir"
+    echo "running: Apache Kafka $kafka_version on 127.0.0.1:$port (pid $pid), state in $state_dir ($(disk_used) on disk)"
   elif port_open "$port"; then
     echo "not ours: something else listens on 127.0.0.1:$port"
     return 1
   else
-    echo "stopped: nothing listens on 127.0.0.1:$port"
+    echo "stopped: nothing listens on 127.0.0.1:$port; state in $state_dir: $(disk_used) on disk"
     return 3
   fi
+}
+
+# Deletes a stopped broker's state (its topics, events, certificates): the next start is fresh.
+reset() {
+  if our_pid >/dev/null; then die "the broker on 127.0.0.1:$port is running: stop it first ($0 stop)"; fi
+  if [ ! -d "$state_dir" ]; then
+    echo "nothing to delete: no state in $state_dir"
+    return 0
+  fi
+  local used
+  used=$(disk_used)
+  rm -rf "$state_dir"
+  echo "deleted $state_dir ($used)"
 }
 
 logs() {
@@ -533,6 +558,7 @@ case "${1:-}" in
   status) status ;;
   logs) shift; logs "$@" ;;
   kill) crash ;;
+  reset) reset ;;
   classpath) require_java; resolve_classpath; classpath ;;
   run-class) shift; [ $# -ge 1 ] || die "usage: $0 run-class CLASS [ARGS...]"; run_class "$@" ;;
   -h | --help | help) usage ;;

@@ -19,6 +19,7 @@ mod broker_crash;
 mod compose;
 mod consumers;
 mod dashboard;
+mod demo;
 mod exactly_once;
 mod producers;
 mod sasl;
