@@ -1,6 +1,6 @@
 //! metrics-consumer: business metrics over the three topics, every N events and at the end.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -25,8 +25,8 @@ use shopstream_kafka::exactly_once::{self, ExactlyOnce, StateReader};
 
 /// Business metrics over product-events, purchases and user-events, live.
 ///
-/// Prints a report every --every messages and a final one on exit (--max-messages, --timeout or
-/// Ctrl-C): events by type, region and customer type; top 5 products by views, add_to_cart and
+/// Prints a report every --every messages (on a terminal at most about once a second) and a final
+/// one on exit (--max-messages, --timeout or Ctrl-C): events by type, region and customer type; top 5 products by views, add_to_cart and
 /// quantity purchased; view-to-purchase and cart-to-purchase conversion; revenue overall and by
 /// region; orders and average order value; rejected messages and consumer lag per partition.
 ///
@@ -203,6 +203,9 @@ fn try_main() -> anyhow::Result<ExitCode> {
         session: &session,
         dashboard,
         last_publish: Instant::now(),
+        report_due: false,
+        paced: !cli.consume.json && std::io::stdout().is_terminal(),
+        last_report: None,
     };
     metrics.publish()?;
     session.run(&cli.consume.limits(), &mut metrics)?;
@@ -340,9 +343,40 @@ struct Metrics<'s> {
     session: &'s Session,
     dashboard: Option<Arc<Dashboard>>,
     last_publish: Instant,
+    /// A periodic report is owed (--every messages have passed since the last).
+    report_due: bool,
+    /// Reports to a terminal come at most about once a second.
+    paced: bool,
+    last_report: Option<Instant>,
 }
 
 impl Metrics<'_> {
+    /// Prints the periodic report that is due: at once for JSON and for a pipe or file (one per
+    /// --every messages, exactly); on a terminal at most about once a second, so that a fast stream
+    /// stays readable (the final report always comes).
+    fn print_due_report(&mut self) -> anyhow::Result<()> {
+        if !self.report_due {
+            return Ok(());
+        }
+        if let Some(last) = self.last_report
+            && self.paced
+            && last.elapsed() < Duration::from_secs(1)
+        {
+            return Ok(());
+        }
+        self.report_due = false;
+        if self.paced {
+            self.last_report = Some(Instant::now());
+        }
+        let (report, coverage) = self.figures.report()?;
+        self.printer.print(
+            "periodic",
+            &report,
+            &self.session.consumer.lag(),
+            coverage.as_ref(),
+        )
+    }
+
     /// Hands the dashboard a fresh report (a few times a second at most).
     fn publish(&mut self) -> anyhow::Result<()> {
         if let Some(dashboard) = &self.dashboard {
@@ -380,21 +414,16 @@ impl Handler for Metrics<'_> {
             }
         }
         if self.seen % self.every == 0 {
-            let (report, coverage) = self.figures.report()?;
-            self.printer.print(
-                "periodic",
-                &report,
-                &self.session.consumer.lag(),
-                coverage.as_ref(),
-            )?;
+            self.report_due = true;
         }
-        Ok(())
+        self.print_due_report()
     }
 
     fn idle(&mut self) -> anyhow::Result<()> {
         if self.last_publish.elapsed() >= Duration::from_millis(250) {
             self.publish()?;
         }
+        self.print_due_report()?;
         self.figures.tick(self.session.consumer.base())
     }
 }

@@ -455,3 +455,58 @@ fn a_closed_stdout_ends_the_consumers_quietly() {
         assert!(!stderr.contains("panicked"), "{binary}: {stderr}");
     }
 }
+
+#[test]
+fn on_a_terminal_reports_come_at_most_about_once_a_second() {
+    if skip_without_broker() {
+        return;
+    }
+    let (topics, _cleanup) = topics_with_events("paced", 9, (2000, 400, 600));
+    let metrics = |group: &str| {
+        let mut command = tool("metrics-consumer", &topics);
+        command.args([
+            "--from-beginning",
+            "--group",
+            group,
+            "--every",
+            "20",
+            "--timeout",
+            "2s",
+        ]);
+        command
+    };
+    // Into a pipe: one report per 20 messages, exactly as before (150), then the final one.
+    let piped = run_ok(&mut metrics(&unique("paced-pipe")));
+    let text = String::from_utf8_lossy(&piped.stdout);
+    assert_eq!(text.matches("Report: ").count(), 150);
+    assert_eq!(text.matches("Final report: 3000 events").count(), 1);
+
+    // On a terminal (a pseudo-terminal made by script(1)): 3000 events read in well under a few
+    // seconds give a handful of reports, not 150; the final one always comes.
+    let inner = metrics(&unique("paced-tty"));
+    let words: Vec<String> = std::iter::once(inner.get_program())
+        .chain(inner.get_args())
+        .map(|w| format!("'{}'", w.to_string_lossy()))
+        .collect();
+    let mut terminal = Command::new("script");
+    terminal
+        .args(["-qfec", &words.join(" "), "/dev/null"])
+        .current_dir(repo_root());
+    for (key, value) in inner.get_envs() {
+        match value {
+            Some(value) => terminal.env(key, value),
+            None => terminal.env_remove(key),
+        };
+    }
+    let started = std::time::Instant::now();
+    let output = run_ok(&mut terminal);
+    let seconds = started.elapsed().as_secs() as usize;
+    let text = String::from_utf8_lossy(&output.stdout);
+    // ("Final report: " has a small r: only periodic reports start with "Report: ".)
+    let periodic = text.matches("Report: ").count();
+    assert!(
+        (1..=seconds + 1).contains(&periodic),
+        "{periodic} periodic reports in {seconds} s:\n{text}"
+    );
+    assert!(text.contains("Final report: 3000 events"), "{text}");
+}
