@@ -99,7 +99,7 @@ fi
 
 rate=${DEMO_RATE:-3}
 echo "== the shop stays open: about $rate events a second from now on, on the dashboard at http://$dashboard/"
-echo "   (in another terminal: target/release/consumer shows them as they come). Ctrl-C stops everything."
+echo "   (in another terminal: $bin/consumer shows them as they come). Ctrl-C stops everything."
 "$bin/run-multiple-producers" --product-events 0 --purchases 0 --user-events 0 --rate "$rate" --quiet >/dev/null &
 pids+=("$!")
 wait "$!"

@@ -1,5 +1,5 @@
 //! The metrics engine: a plain struct fed decoded events (and rejections) that computes every
-//! figure of design.md's Metrics section. No Kafka in it; money is exact (cents).
+//! figure of the README's metrics-consumer section. No Kafka in it; money is exact (cents).
 
 use std::collections::BTreeMap;
 

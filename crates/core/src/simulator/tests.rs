@@ -112,7 +112,7 @@ fn every_invariant_holds_over_a_long_unlimited_run() {
                 (entry.name.as_str(), entry.price)
             );
         }
-        // It decodes back to itself (so it is valid per design.md), on its own topic.
+        // It decodes back to itself (so it is valid per the event format in the README), on its own topic.
         buf.clear();
         event.encode_into(&mut buf);
         assert_eq!(&decode(&buf, Some(event.topic())).unwrap(), event);
