@@ -88,6 +88,14 @@ impl ConsumeArgs {
     }
 }
 
+/// Shows a tool's default group in the help of `--group`.
+pub fn with_default_group(command: clap::Command, group: &str) -> clap::Command {
+    command.mut_arg("group", |arg| {
+        let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+        arg.help(format!("{help} [default: {group}]"))
+    })
+}
+
 fn parse_topic_kind(text: &str) -> Result<TopicKind, String> {
     text.trim().parse().map_err(|_| {
         format!("unknown topic {text:?}: expected product-events, purchases or user-events")

@@ -53,6 +53,18 @@ pub struct CommonArgs {
     pub verbose: u8,
 }
 
+/// Parses a tool's command line with one help layout for every tool: the whole description is the
+/// `about`, so `--help` is laid out like `-h` (clap lays every flag out on two lines as soon as a
+/// command has a long description). `adjust` changes the command first (defaults shown per tool).
+pub fn parse_cli<C: clap::Parser>(adjust: impl FnOnce(clap::Command) -> clap::Command) -> C {
+    let mut command = adjust(C::command());
+    if let Some(long) = command.get_long_about().cloned() {
+        command = command.about(long).long_about(None);
+    }
+    let matches = command.get_matches();
+    C::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+}
+
 /// "10", "10s", "250ms", "2m": a bare number is seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();

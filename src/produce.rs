@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use colored::Colorize;
 use comfy_table::{CellAlignment, Table, presets};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use shopstream_core::simulator::{Quota, Quotas, Simulator};
 use shopstream_core::{Catalog, Event, PerTopic, TopicKind};
 use shopstream_kafka::producer::{EventProducer, TopicCounts};
@@ -289,7 +289,10 @@ fn refresh(bar: &ProgressBar, counts: &PerTopic<TopicCounts>, started: Instant) 
     let failed: u64 = counts.values().map(|c| c.failed).sum();
     let rate = sent as f64 / started.elapsed().as_secs_f64().max(1e-3);
     bar.set_message(format!(
-        "{acknowledged} acknowledged  {failed} failed  {rate:.0} events/s"
+        "{} acknowledged  {} failed  {} events/s",
+        HumanCount(acknowledged),
+        HumanCount(failed),
+        HumanCount(rate.round() as u64)
     ));
 }
 
@@ -325,10 +328,10 @@ fn summary_table(
 fn row(name: &str, c: TopicCounts, seconds: f64) -> Vec<String> {
     vec![
         name.to_string(),
-        c.sent.to_string(),
-        c.acknowledged.to_string(),
-        c.failed.to_string(),
-        format!("{:.0}", c.acknowledged as f64 / seconds),
+        HumanCount(c.sent).to_string(),
+        HumanCount(c.acknowledged).to_string(),
+        HumanCount(c.failed).to_string(),
+        HumanCount((c.acknowledged as f64 / seconds).round() as u64).to_string(),
     ]
 }
 

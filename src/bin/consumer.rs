@@ -40,7 +40,9 @@ fn main() -> ExitCode {
 }
 
 fn try_main() -> anyhow::Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli: Cli = shopstream::parse_cli(|command| {
+        shopstream::consume::with_default_group(command, "shopstream-consumer")
+    });
     shopstream::start(&cli.common, "consumer");
     let settings = shopstream::settings(&cli.kafka)?;
     let session = cli.consume.connect(

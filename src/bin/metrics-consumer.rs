@@ -36,7 +36,7 @@ use shopstream_kafka::exactly_once::{self, ExactlyOnce, StateReader};
 #[derive(Debug, Parser)]
 #[command(
     version,
-    after_help = "Examples:\n  metrics-consumer                                  # new events, a report every METRICS_REPORT_EVERY\n  metrics-consumer --from-beginning --group audit-1 --timeout 5s\n  metrics-consumer --json --every 1000 | jq .revenue\n  metrics-consumer --checkpoint metrics.checkpoint --from-beginning   # exact across restarts, one machine\n  metrics-consumer --exactly-once --group shop --from-beginning    # run one per machine: exact, whole group\n  metrics-consumer --view --group shop --json                      # the group's figures, read-only"
+    after_help = "Examples:\n  metrics-consumer                                     # new events, a report every 20\n  metrics-consumer --from-beginning --group audit-1 --timeout 5s\n  metrics-consumer --json --every 1000 | jq .revenue\n  metrics-consumer --checkpoint m.checkpoint --from-beginning   # exact on one machine\n  metrics-consumer --exactly-once --group shop --from-beginning # exact, any machines\n  metrics-consumer --view --group shop --json                   # that group's figures"
 )]
 struct Cli {
     #[command(flatten)]
@@ -92,7 +92,9 @@ fn main() -> ExitCode {
 }
 
 fn try_main() -> anyhow::Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli: Cli = shopstream::parse_cli(|command| {
+        shopstream::consume::with_default_group(command, DEFAULT_GROUP)
+    });
     shopstream::start(&cli.common, "metrics-consumer");
     let mut settings = shopstream::settings(&cli.kafka)?;
     if let Some(topic) = &cli.state_topic {

@@ -15,7 +15,7 @@ use shopstream_core::simulator::{Quota, Quotas};
 #[derive(Debug, Parser)]
 #[command(
     version,
-    after_help = "Examples:\n  run-multiple-producers                                 # 40 / 15 / 30 events, like the original\n  run-multiple-producers --product-events 1000 --purchases 200 --user-events 500 --rate 0\n  run-multiple-producers --product-events 0 --purchases 0 --user-events 0 --rate 20000   # until Ctrl-C"
+    after_help = "Examples:\n  run-multiple-producers                       # 40 / 15 / 30 events, like the original\n  run-multiple-producers --product-events 1000 --purchases 200 --user-events 500 --rate 0\n  run-multiple-producers --product-events 0 --purchases 0 --user-events 0 --rate 20000\n                                               # (counts 0: until Ctrl-C)"
 )]
 struct Cli {
     #[command(flatten)]
@@ -42,7 +42,7 @@ fn main() -> ExitCode {
 }
 
 fn try_main() -> anyhow::Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli: Cli = shopstream::parse_cli(|command| command);
     shopstream::start(&cli.common, "run-multiple-producers");
     let settings = shopstream::settings(&cli.kafka)?;
     let quotas = Quotas {

@@ -54,7 +54,7 @@ fn main() -> ExitCode {
 }
 
 fn try_main() -> anyhow::Result<ExitCode> {
-    let cli = Cli::parse();
+    let cli: Cli = shopstream::parse_cli(|command| command);
     shopstream::start(&cli.common, "setup-topics");
     let mut settings = shopstream::settings(&cli.kafka)?;
     if let Some(partitions) = cli.partitions {

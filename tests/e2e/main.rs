@@ -21,6 +21,7 @@ mod consumers;
 mod dashboard;
 mod demo;
 mod exactly_once;
+mod help;
 mod producers;
 mod sasl;
 mod setup_topics;

@@ -511,6 +511,7 @@ pub fn acknowledged_in_summary(stdout: &str, topic: &str) -> u64 {
         .unwrap_or_else(|| panic!("no summary row for {topic} in:\n{stdout}"));
     let columns: Vec<&str> = row.split_whitespace().collect();
     columns[2]
+        .replace(',', "")
         .parse()
         .unwrap_or_else(|_| panic!("bad row {row}"))
 }
