@@ -35,8 +35,10 @@ export SHOPSTREAM_TEST_MTLS_BOOTSTRAP="127.0.0.1:$((KAFKA_LOCAL_PORT + 3))"
 export SHOPSTREAM_TEST_SASL_SSL_BOOTSTRAP="127.0.0.1:$((KAFKA_LOCAL_PORT + 4))"
 export SHOPSTREAM_TEST_TLS_DIR="$KAFKA_LOCAL_DIR/tls"
 
-# Compile first: a compile error should not wait for a JVM.
-cargo test --workspace --no-run --quiet
+# Compile first, with cargo's progress shown (a first build takes about 3 minutes on 2 cores): a
+# compile error should not wait for a JVM.
+echo "== building the tests (the first build takes about 3 minutes on 2 cores)"
+cargo test --workspace --no-run
 
 started_here=0
 stop_broker() {

@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -28,6 +28,7 @@ use shopstream_core::group_state::Coverage;
 use shopstream_core::metrics::{MetricsEngine, Report};
 use shopstream_core::{PerTopic, TopicKind};
 use shopstream_kafka::consumer::PartitionLag;
+use strum::VariantArray;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::IntervalStream;
 
@@ -66,6 +67,9 @@ struct RatePoint {
     product_events: u64,
     purchases: u64,
     user_events: u64,
+    /// The consumer was catching up on a backlog (more than a second's reading behind): the
+    /// page shows such seconds as backlog, so that they do not flatten the live rates' scale.
+    backlog: bool,
 }
 
 /// What the consumer loop and the server share.
@@ -76,6 +80,8 @@ pub struct Dashboard {
     /// Messages consumed per topic, since start.
     consumed: PerTopic<AtomicU64>,
     history: Mutex<VecDeque<RatePoint>>,
+    /// Total lag at the last sample.
+    last_lag: AtomicI64,
 }
 
 impl Dashboard {
@@ -86,6 +92,7 @@ impl Dashboard {
             snapshot: RwLock::new(None),
             consumed: Default::default(),
             history: Mutex::new(VecDeque::with_capacity(HISTORY_SECONDS)),
+            last_lag: AtomicI64::new(0),
         })
     }
 
@@ -133,11 +140,17 @@ impl Dashboard {
     fn sample(&self, previous: &mut PerTopic<u64>) {
         let now = PerTopic::from_fn(|topic| self.consumed[topic].load(Ordering::Relaxed));
         let rate = |topic| now[topic] - previous[topic];
+        let read: u64 = TopicKind::VARIANTS.iter().map(|&topic| rate(topic)).sum();
+        let lag: i64 = self.snapshot().lag.iter().map(|l| l.lag).sum();
+        // Behind at the start or at the end of the second: the second that catches up is read at
+        // backlog speed too.
+        let lag = lag.max(self.last_lag.swap(lag, Ordering::Relaxed));
         let point = RatePoint {
             t: shopstream_core::Timestamp::now().millis() / 1000,
             product_events: rate(TopicKind::ProductEvents),
             purchases: rate(TopicKind::Purchases),
             user_events: rate(TopicKind::UserEvents),
+            backlog: read > 0 && lag > read as i64,
         };
         *previous = now;
         if let Ok(mut history) = self.history.lock() {
