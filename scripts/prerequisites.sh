@@ -5,7 +5,8 @@
 #   scripts/prerequisites.sh [--compose] [--browser]
 #     --compose  also a docker compose, to check docker-compose.yml
 #     --browser  also Chromium and Node.js, for the dashboard's browser test
-#     --bench    also GNU time and bc, for scripts/bench.sh's CPU and memory figures
+#     --bench    also GNU time, bc and jq, for the benchmarks' and soak's figures and the README's
+#                examples (the tests run those)
 set -euo pipefail
 
 missing=()
@@ -28,6 +29,7 @@ for option in "$@"; do
     --bench)
       [ -x /usr/bin/time ] || missing+=(time)
       command -v bc >/dev/null 2>&1 || missing+=(bc)
+      command -v jq >/dev/null 2>&1 || missing+=(jq)
       ;;
     --browser)
       [ -x /usr/bin/chromium ] || missing+=(chromium)

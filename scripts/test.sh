@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-scripts/prerequisites.sh --compose --browser
+scripts/prerequisites.sh --compose --browser --bench
 # playwright-core drives Debian's Chromium in the dashboard's browser test (no browser download).
 if [ ! -d tests/browser/node_modules/playwright-core ]; then
   npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error

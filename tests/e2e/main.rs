@@ -23,6 +23,7 @@ mod demo;
 mod exactly_once;
 mod help;
 mod producers;
+mod readme;
 mod sasl;
 mod setup_topics;
 mod tls;

@@ -1,0 +1,85 @@
+//! The README's commands, run as written after `cargo install` (here: with the tests' binaries
+//! first on PATH), against the test broker with topics of their own. A command that runs until
+//! Ctrl-C is given one after 5 s (SIGINT to its process group, as a terminal would); every command
+//! must end with exit code 0, or be stopped that way, and never print an error.
+
+use std::process::Command;
+
+use crate::util::*;
+
+const TOOLS: [&str; 7] = [
+    "setup-topics",
+    "product-producer",
+    "purchase-producer",
+    "user-producer",
+    "run-multiple-producers",
+    "consumer",
+    "metrics-consumer",
+];
+
+/// The lines of the README's bash blocks that run one of the tools, comments removed.
+fn commands() -> Vec<String> {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let mut in_bash = false;
+    let mut commands = Vec::new();
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            in_bash = line == "```bash";
+            continue;
+        }
+        let first = line.split_whitespace().next().unwrap_or_default();
+        if in_bash && TOOLS.contains(&first) {
+            let command = line.split(" #").next().unwrap_or_default().trim();
+            commands.push(command.to_string());
+        }
+    }
+    commands
+}
+
+#[test]
+fn the_readmes_commands_run_as_written() {
+    if skip_without_broker() {
+        return;
+    }
+    let topics = TopicSet::new("readme");
+    let _cleanup = Cleanup(topics.clone());
+    let mut commands = commands();
+    assert!(commands.len() >= 20, "{commands:?}");
+    // Deleting the topics comes last, so that the others have them.
+    commands.sort_by_key(|command| command.contains("--delete"));
+    let binaries = binary("consumer").parent().unwrap().to_path_buf();
+    let path = format!(
+        "{}:{}",
+        binaries.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for command in commands {
+        // Another cluster's address, unreachable here by design.
+        if command.contains("-b broker:9092") {
+            continue;
+        }
+        let command = command.replace("127.0.0.1:8088", &format!("127.0.0.1:{}", free_port()));
+        let output = Command::new("timeout")
+            .args(["-s", "INT", "-k", "20s", "5s", "bash", "-c", &command])
+            .current_dir(repo_root())
+            .env("PATH", &path)
+            .env("KAFKA_BOOTSTRAP_SERVERS", bootstrap())
+            .env("TOPIC_PRODUCT_EVENTS", &topics.product_events)
+            .env("TOPIC_PURCHASES", &topics.purchases)
+            .env("TOPIC_USER_EVENTS", &topics.user_events)
+            .env("METRICS_STATE_TOPIC", &topics.state)
+            .env("NO_COLOR", "1")
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("timeout runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let code = output.status.code();
+        assert!(
+            matches!(code, Some(0) | Some(124)),
+            "`{command}` ended with {:?}:\n{stderr}",
+            output.status
+        );
+        assert!(!stderr.contains("error"), "`{command}`:\n{stderr}");
+        assert!(!stderr.contains("panicked"), "`{command}`:\n{stderr}");
+    }
+}
