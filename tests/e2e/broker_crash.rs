@@ -91,4 +91,22 @@ fn a_broker_crash_during_production_loses_and_duplicates_nothing() {
             assert!(previous < time, "order broken for {}", event.user_id);
         }
     }
+
+    // The broker's disk: `status` shows what it uses; `reset` refuses a running broker and
+    // deletes a stopped one's state.
+    let status = broker.script_output("status");
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.starts_with("running: ") && text.contains("on disk)"),
+        "{text}"
+    );
+    let refused = broker.script_output("reset");
+    assert!(!refused.status.success());
+    assert!(broker.state_dir().join("data").exists());
+    broker.kill();
+    let reset = broker.script_output("reset");
+    let text = String::from_utf8_lossy(&reset.stdout);
+    assert!(reset.status.success(), "{text}");
+    assert!(text.starts_with("deleted "), "{text}");
+    assert!(!broker.state_dir().exists());
 }

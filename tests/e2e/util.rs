@@ -592,7 +592,21 @@ impl LocalBroker {
         self.script("start");
     }
 
+    /// Where the broker keeps its state.
+    pub fn state_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs `scripts/kafka-local.sh ACTION` for this broker, whatever its exit code.
+    pub fn script_output(&self, action: &str) -> Output {
+        self.command(action).output().expect("kafka-local.sh runs")
+    }
+
     fn script(&self, action: &str) {
+        run_ok(&mut self.command(action));
+    }
+
+    fn command(&self, action: &str) -> Command {
         let mut command = Command::new(repo_root().join("scripts/kafka-local.sh"));
         command
             .arg(action)
@@ -616,7 +630,7 @@ impl LocalBroker {
         if let Some(port) = self.sasl_port {
             command.env("KAFKA_LOCAL_SASL_PORT", port.to_string());
         }
-        run_ok(&mut command);
+        command
     }
 }
 
