@@ -94,6 +94,12 @@ pub enum ExactlyOnceError {
     },
     #[error("cannot read the group's committed offsets: {0}")]
     Offsets(KafkaError),
+    #[error(
+        "cannot move back to the last committed offsets after an aborted transaction ({0}); \
+         stopping so that no event is skipped or counted twice: a restart goes on from the last \
+         commit"
+    )]
+    Seek(KafkaError),
     #[error("the consumer is not in its group yet (no group metadata to commit with)")]
     NoGroupMetadata,
 }
@@ -547,8 +553,12 @@ impl Member {
         self.owned.clear();
         self.released.clear();
         let restored = self.restore(consumer, &mut partitions)?;
-        if let Err(error) = consumer.seek_partitions(partitions, self.config.timeout) {
-            tracing::warn!("cannot move back to the last committed offsets: {error}");
+        // Reading on from anywhere else would skip or repeat events: stop rather than guess.
+        let sought = consumer
+            .seek_partitions(partitions, self.config.timeout)
+            .map_err(ExactlyOnceError::Seek)?;
+        if let Some(error) = sought.elements().iter().find_map(|e| e.error().err()) {
+            return Err(ExactlyOnceError::Seek(error));
         }
         Ok(restored)
     }
