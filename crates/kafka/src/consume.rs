@@ -235,5 +235,7 @@ fn dead_letters(
     Ok(DeadLetters::new(settings, topic, timeout)?)
 }
 
+pub mod parallel;
+
 #[cfg(test)]
 mod tests;
