@@ -121,8 +121,6 @@ case "$what" in
       measure "metrics-consumer" wall - $(ours "$round")
       # shellcheck disable=SC2046
       measure "ConsumerPerformance" java rate_of_java $(java "$round")
-      # shellcheck disable=SC2046
-      measure "metrics-consumer --threads 2" wall - $(ours "$round-threads") --threads 2
     done
     report "same topic, same broker, both reading from the beginning in a new group"
     ;;

@@ -17,11 +17,9 @@ use shopstream::{CommonArgs, KafkaArgs, report, setting_help, setting_parser};
 use shopstream_core::PerTopic;
 use shopstream_core::checkpoint::Checkpoint;
 use shopstream_core::group_state::Coverage;
-use shopstream_core::metrics::MetricsEngine;
 use shopstream_core::metrics::Report;
 use shopstream_kafka::admin::TopicAdmin;
-use shopstream_kafka::consume::parallel::Worker;
-use shopstream_kafka::consume::{ConsumeError, Handler, Incoming, Session};
+use shopstream_kafka::consume::{Handler, Incoming, Session};
 use shopstream_kafka::consumer::{OffsetKeeping, PartitionLag};
 use shopstream_kafka::exactly_once::{self, ExactlyOnce, StateReader};
 
@@ -82,11 +80,6 @@ struct Cli {
     /// messages, and at least every second, and at exit
     #[arg(long, alias = "checkpoint-every", default_value = "5000", value_parser = clap::value_parser!(u64).range(1..), value_name = "N")]
     commit_every: u64,
-
-    /// Decode and aggregate on this many threads (the partitions are dealt among them, each
-    /// thread with its own figures, merged for every report); with plain at-least-once consuming
-    #[arg(long, default_value = "1", value_parser = clap::value_parser!(u64).range(1..=64), value_name = "N", conflicts_with_all = ["checkpoint", "exactly_once", "view"])]
-    threads: u64,
 
     #[command(flatten)]
     common: CommonArgs,
@@ -204,13 +197,6 @@ fn try_main() -> anyhow::Result<ExitCode> {
             settings.bootstrap_servers, session.subscription.group
         );
     }
-    if cli.threads > 1 {
-        anyhow::ensure!(
-            cli.consume.dead_letter_topic.is_none(),
-            "--threads and --dead-letter-topic do not go together yet: use one thread to keep dead letters"
-        );
-        return parallel(&cli, &session, printer, dashboard, every);
-    }
     let mut metrics = Metrics {
         figures,
         printer,
@@ -250,102 +236,6 @@ fn try_main() -> anyhow::Result<ExitCode> {
         dashboard.publish(report, lag, coverage);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `--threads N`: the partitions dealt among N threads, each with its own engine; every report
-/// merges them.
-fn parallel(
-    cli: &Cli,
-    session: &Session,
-    printer: Printer,
-    dashboard: Option<Arc<Dashboard>>,
-    every: u64,
-) -> anyhow::Result<ExitCode> {
-    let mut workers: Vec<EngineWorker> = (0..cli.threads)
-        .map(|_| EngineWorker {
-            engine: Arc::new(std::sync::Mutex::new(MetricsEngine::new())),
-            dashboard: dashboard.clone(),
-            json: cli.consume.json,
-        })
-        .collect();
-    let engines: Vec<_> = workers.iter().map(|w| Arc::clone(&w.engine)).collect();
-    let merged = || {
-        let mut all = MetricsEngine::new();
-        for engine in &engines {
-            if let Ok(engine) = engine.lock() {
-                all.merge(&engine);
-            }
-        }
-        all.report()
-    };
-    let paced = !cli.consume.json && std::io::stdout().is_terminal();
-    let mut reported = 0;
-    let mut last_report: Option<Instant> = None;
-    let mut last_publish = Instant::now();
-    let mut printed: anyhow::Result<()> = Ok(());
-    session.run_parallel(&cli.consume.limits(), &mut workers, |handled| {
-        if let Some(dashboard) = &dashboard
-            && last_publish.elapsed() >= Duration::from_millis(250)
-        {
-            last_publish = Instant::now();
-            dashboard.publish(merged(), session.consumer.lag(), None);
-        }
-        let due = handled / every > reported / every;
-        let waited = !paced || last_report.is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
-        if due && waited && printed.is_ok() {
-            reported = handled;
-            last_report = Some(Instant::now());
-            printed = printer.print("periodic", &merged(), &session.consumer.lag(), None);
-        }
-        Ok(())
-    })?;
-    printed?;
-    let lag = session
-        .consumer
-        .exact_lag(Duration::from_secs(5))
-        .unwrap_or_else(|_| session.consumer.lag());
-    let report = merged();
-    printer.print("final", &report, &lag, None)?;
-    if let Some(dashboard) = &dashboard {
-        dashboard.publish(report, lag, None);
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// One thread's share of `--threads`: its own engine.
-struct EngineWorker {
-    engine: Arc<std::sync::Mutex<MetricsEngine>>,
-    dashboard: Option<Arc<Dashboard>>,
-    json: bool,
-}
-
-impl Worker for EngineWorker {
-    fn message(&mut self, incoming: Incoming<'_>) -> Result<(), ConsumeError> {
-        // Only the reports lock it too, a few times a second: uncontended.
-        let mut engine = self
-            .engine
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match &incoming.decoded {
-            Ok(event) => engine.record(event),
-            Err(reason) => {
-                engine.record_rejected(reason);
-                if !self.json {
-                    eprintln!(
-                        "{} {} p{}@{}: {reason}",
-                        "rejected".red(),
-                        incoming.topic(),
-                        incoming.partition(),
-                        incoming.offset()
-                    );
-                }
-            }
-        }
-        if let Some(dashboard) = &self.dashboard {
-            dashboard.count(incoming.kind);
-        }
-        Ok(())
-    }
 }
 
 /// `--view`: the group's figures from the state topic alone.

@@ -58,44 +58,6 @@ fn metrics_consumer_final_report_equals_the_engine_over_the_same_events() {
 }
 
 #[test]
-fn metrics_consumer_on_several_threads_gives_the_same_figures() {
-    if skip_without_broker() {
-        return;
-    }
-    let (topics, _cleanup) = topics_with_events("threads", 22, (3000, 700, 1500));
-    let expected = expected_report(&topics);
-    for threads in ["2", "4"] {
-        let output = run_ok(
-            metrics(
-                &topics,
-                &unique("threads"),
-                &["--from-beginning", "--timeout", "4s", "--every", "1000"],
-            )
-            .args(["--threads", threads]),
-        );
-        let report = final_report(&output);
-        assert_eq!(figures(&report), expected, "--threads {threads}");
-    }
-    // --max-messages stays exact across threads: the figures count exactly that many, and the
-    // rest is read by the next run in the same group.
-    let group = unique("threads-max");
-    let first = final_report(&run_ok(
-        metrics(
-            &topics,
-            &group,
-            &["--from-beginning", "--max-messages", "2000"],
-        )
-        .args(["--threads", "3", "--every", "1000000"]),
-    ));
-    assert_eq!(first["events"], 2000, "{first}");
-    let rest = final_report(&run_ok(
-        metrics(&topics, &group, &["--timeout", "4s", "--every", "1000000"])
-            .args(["--threads", "3"]),
-    ));
-    assert_eq!(rest["events"], 3200, "{rest}");
-}
-
-#[test]
 fn consumer_json_returns_exactly_the_events_written_with_their_places() {
     if skip_without_broker() {
         return;

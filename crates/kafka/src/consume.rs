@@ -235,7 +235,5 @@ fn dead_letters(
     Ok(DeadLetters::new(settings, topic, timeout)?)
 }
 
-pub mod parallel;
-
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdkafka::client::ClientContext;
-use rdkafka::consumer::base_consumer::PartitionQueue;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, RebalanceProtocol};
 use rdkafka::error::KafkaError;
 use rdkafka::message::BorrowedMessage;
@@ -66,8 +65,6 @@ pub struct LagContext {
     /// High watermark per partition, from the same statistics.
     high: Mutex<BTreeMap<(String, i32), i64>>,
     hook: Option<Arc<dyn RebalanceHook>>,
-    /// Counts assignment changes, so that a parallel loop knows to split its partitions again.
-    assignments: std::sync::atomic::AtomicU64,
 }
 
 impl ClientContext for LagContext {
@@ -143,8 +140,6 @@ impl ConsumerContext for LagContext {
         if let Err(error) = result {
             tracing::warn!("cannot apply the new partition assignment: {error}");
         }
-        self.assignments
-            .fetch_add(1, std::sync::atomic::Ordering::Release);
     }
 }
 
@@ -185,7 +180,7 @@ impl std::fmt::Debug for OffsetKeeping {
 }
 
 pub struct EventConsumer {
-    consumer: Arc<BaseConsumer<LagContext>>,
+    consumer: BaseConsumer<LagContext>,
     /// The caller keeps the offsets: nothing is stored or committed here.
     manual: bool,
     names: TopicNames,
@@ -300,7 +295,7 @@ impl EventConsumer {
             }
         }
         Ok(EventConsumer {
-            consumer: Arc::new(consumer),
+            consumer,
             manual,
             names: settings.topics.clone(),
             servers: settings.bootstrap_servers.clone(),
@@ -316,29 +311,6 @@ impl EventConsumer {
     /// The librdkafka consumer, for the exactly-once machinery (group metadata, positions).
     pub fn base(&self) -> &BaseConsumer<LagContext> {
         &self.consumer
-    }
-
-    /// How many times the assignment has changed: a parallel loop splits its partition queues
-    /// again when this moves.
-    pub fn assignment_changes(&self) -> u64 {
-        self.consumer
-            .context()
-            .assignments
-            .load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    /// The partitions assigned now, each with its own queue: its messages no longer come from
-    /// [`EventConsumer::poll`] but from that queue, which any thread may poll.
-    pub fn split_assignment(&self) -> Result<Vec<PartitionQueue<LagContext>>, ConsumerError> {
-        let assignment = self.consumer.assignment().map_err(ConsumerError::Offsets)?;
-        Ok(assignment
-            .elements()
-            .iter()
-            .filter_map(|e| {
-                self.consumer
-                    .split_partition_queue(e.topic(), e.partition())
-            })
-            .collect())
     }
 
     /// The next message, if one arrives within `timeout`.
