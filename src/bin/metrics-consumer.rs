@@ -130,6 +130,11 @@ fn try_main() -> anyhow::Result<ExitCode> {
         .iter()
         .map(|&kind| settings.topics.name(kind).to_string())
         .collect();
+    anyhow::ensure!(
+        !(cli.exactly_once && cli.consume.dead_letter_topic.is_some()),
+        "--exactly-once and --dead-letter-topic do not go together: dead letters are not part of \
+         the transaction, so a partition read again would copy its rejects again"
+    );
     let (mut figures, offsets) = if cli.exactly_once {
         let member = ExactlyOnce::start(
             &settings,

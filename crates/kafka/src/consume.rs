@@ -94,6 +94,12 @@ pub enum ConsumeError {
         "not authorized to read {topics} (the broker's ACLs must allow this user to read them)"
     )]
     TopicNotAuthorized { topics: String },
+    #[error(
+        "{0}: the offset to go on from is out of range (the events after the group's last commit \
+         were deleted by retention, or the topic was recreated); the figures cannot be exact, \
+         start over with a new --group"
+    )]
+    OffsetOutOfRange(String),
 }
 
 /// A subscribed consumer, its dead-letter writer if any, and the flag that stops it.
@@ -196,6 +202,9 @@ impl Session {
                 Err(ConsumeError::GroupNotAuthorized {
                     group: self.subscription.group.clone(),
                 })
+            }
+            Some(RDKafkaErrorCode::AutoOffsetReset) => {
+                Err(ConsumeError::OffsetOutOfRange(error.to_string()))
             }
             Some(RDKafkaErrorCode::TopicAuthorizationFailed) => {
                 Err(ConsumeError::TopicNotAuthorized {

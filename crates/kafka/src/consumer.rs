@@ -224,7 +224,12 @@ impl EventConsumer {
                 ("enable.auto.offset.store", "false"),
                 (
                     "auto.offset.reset",
-                    if subscription.from_beginning {
+                    // Exactly once, every start offset is explicit: one out of range (events
+                    // deleted by retention since the last commit) must stop the member, not
+                    // silently jump.
+                    if transactional {
+                        "error"
+                    } else if subscription.from_beginning {
                         "earliest"
                     } else {
                         "latest"

@@ -167,6 +167,8 @@ struct Member {
     /// The committed state of partitions revoked in the last rebalance: an eager rebalance
     /// revokes everything and gives most of it back, and these need no restore.
     released: BTreeMap<(String, i32), Owned>,
+    /// Where partitions the group has never committed start, until a commit records it.
+    fresh_starts: BTreeMap<(String, i32), i64>,
     uncommitted: u64,
     last_commit: Instant,
     /// Reused key and value buffers of state records.
@@ -207,6 +209,7 @@ impl ExactlyOnce {
                     reader,
                     owned: BTreeMap::new(),
                     released: BTreeMap::new(),
+                    fresh_starts: BTreeMap::new(),
                     uncommitted: 0,
                     last_commit: Instant::now(),
                     buffers: Vec::new(),
@@ -396,6 +399,9 @@ impl RebalanceHook for Shared {
                 Err(CommitFailure::Aborted(reason) | CommitFailure::ProducerLost(reason)) => {
                     self.aborts.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!("{reason}; the partitions are handed over from the last commit");
+                    if let Err(error) = member.replace_producer_if_lost() {
+                        self.fail(error);
+                    }
                     false
                 }
             }
@@ -470,18 +476,32 @@ impl Member {
                 tracing::warn!(
                     "{reason}; starting a new producer and going back to the last commit"
                 );
-                self.producers += 1;
-                self.transactor = Transactor::connect(
-                    &self.settings,
-                    &self.config.state_topic,
-                    &transactional_id(&self.config.group, &self.instance, self.producers),
-                    self.config.timeout,
-                )?;
+                self.replace_producer()?;
                 let restored = self.roll_back(consumer)?;
                 shared.restored.fetch_add(restored, Ordering::Relaxed);
                 Ok(())
             }
         }
+    }
+
+    /// A new transactional producer, after the broker fenced the old one.
+    fn replace_producer(&mut self) -> Result<(), ExactlyOnceError> {
+        self.producers += 1;
+        self.transactor = Transactor::connect(
+            &self.settings,
+            &self.config.state_topic,
+            &transactional_id(&self.config.group, &self.instance, self.producers),
+            self.config.timeout,
+        )?;
+        Ok(())
+    }
+
+    /// Replaces the producer if it can do no more (a fatal error), so the next commit works.
+    fn replace_producer_if_lost(&mut self) -> Result<(), ExactlyOnceError> {
+        if self.transactor.is_lost() {
+            self.replace_producer()?;
+        }
+        Ok(())
     }
 
     /// One transaction: the state of every dirty partition and the offsets they cover. Returns
@@ -535,6 +555,7 @@ impl Member {
             .iter()
             .map(|(key, value)| (key.as_slice(), value.as_slice()));
         self.transactor.commit(records, &offsets, &group)?;
+        self.fresh_starts.clear();
         for slots in self.owned.values_mut() {
             for owned in slots.iter_mut().flatten() {
                 owned.dirty = false;
@@ -585,8 +606,12 @@ impl Member {
         partitions: &mut TopicPartitionList,
     ) -> Result<u64, ExactlyOnceError> {
         if partitions.count() == 0 {
+            self.released.clear();
             return Ok(0);
         }
+        // One deadline for the whole restore: it runs inside the rebalance callback, and the
+        // group gives up on a member that does not poll for max.poll.interval.ms (5 min).
+        let deadline = Instant::now() + RESTORE_TIMEOUT;
         // With isolation.level=read_committed librdkafka asks for stable offsets: this waits for
         // any transaction still open on them to end, so each offset is one a commit completed. A
         // crashed member's open transaction ends when the broker aborts it: after
@@ -594,11 +619,17 @@ impl Member {
         let committed = consumer
             .committed_offsets(partitions.clone(), RESTORE_TIMEOUT)
             .map_err(ExactlyOnceError::Offsets)?;
-        let wanted: Vec<(String, i32, Offset)> = committed
-            .elements()
-            .iter()
-            .map(|e| (e.topic().to_string(), e.partition(), e.offset()))
-            .collect();
+        let mut wanted: Vec<(String, i32, Offset)> = Vec::new();
+        for element in committed.elements() {
+            // A partition whose offset could not be read is not a partition never committed:
+            // starting it over would wipe its history.
+            element.error().map_err(ExactlyOnceError::Offsets)?;
+            wanted.push((
+                element.topic().to_string(),
+                element.partition(),
+                element.offset(),
+            ));
+        }
         let mut restored = 0;
         for (topic, partition, committed) in wanted {
             let (engine, next_offset) = match committed {
@@ -606,7 +637,7 @@ impl Member {
                     Some(owned) if owned.next_offset == offset => (owned.engine, offset),
                     _ => {
                         restored += 1;
-                        self.committed_state(&topic, partition, offset)?
+                        self.committed_state(&topic, partition, offset, deadline)?
                     }
                 },
                 _ => self.fresh_state(consumer, &topic, partition)?,
@@ -639,8 +670,8 @@ impl Member {
         topic: &str,
         partition: i32,
         offset: i64,
+        deadline: Instant,
     ) -> Result<(MetricsEngine, i64), ExactlyOnceError> {
-        let started = Instant::now();
         loop {
             if let Some(state) = self.reader.states().get(topic, partition)
                 && state.next_offset >= offset
@@ -656,7 +687,7 @@ impl Member {
                 }
                 return Ok((state.engine.clone(), state.next_offset));
             }
-            if started.elapsed() >= RESTORE_TIMEOUT {
+            if Instant::now() >= deadline {
                 return Err(ExactlyOnceError::StateMissing {
                     topic: topic.to_string(),
                     partition,
@@ -686,6 +717,11 @@ impl Member {
                 state.next_offset
             );
         }
+        // Once chosen, a fresh partition's start stays until a commit records it: choosing a
+        // newer end after an aborted first commit would skip the events in between.
+        if let Some(&start) = self.fresh_starts.get(&(topic.to_string(), partition)) {
+            return Ok((MetricsEngine::new(), start));
+        }
         let (low, high) = consumer
             .fetch_watermarks(topic, partition, self.config.timeout)
             .map_err(ExactlyOnceError::Offsets)?;
@@ -694,6 +730,8 @@ impl Member {
         } else {
             high
         };
+        self.fresh_starts
+            .insert((topic.to_string(), partition), start);
         Ok((MetricsEngine::new(), start))
     }
 }

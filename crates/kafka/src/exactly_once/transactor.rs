@@ -81,6 +81,11 @@ impl Transactor {
         &self.transactional_id
     }
 
+    /// Whether the producer hit a fatal error and can do no more.
+    pub fn is_lost(&self) -> bool {
+        self.producer.client().fatal_error().is_some()
+    }
+
     /// Writes `records` (key, value) and commits `offsets` for `group`, all in one transaction.
     pub fn commit<'r>(
         &self,
@@ -104,6 +109,22 @@ impl Transactor {
                         record = back;
                         self.producer.poll(Duration::from_millis(10));
                     }
+                    Err((
+                        KafkaError::MessageProduction(
+                            code @ (RDKafkaErrorCode::MessageSizeTooLarge
+                            | RDKafkaErrorCode::InvalidArgument
+                            | RDKafkaErrorCode::UnknownTopic
+                            | RDKafkaErrorCode::UnknownTopicOrPartition),
+                        ),
+                        _,
+                    )) => {
+                        let _ = self.producer.abort_transaction(self.timeout);
+                        return Err(CommitFailure::Fatal(ExactlyOnceError::Producer(format!(
+                            "cannot write a state record of {} bytes to {}: {code}",
+                            value.len(),
+                            self.topic
+                        ))));
+                    }
                     Err((error, _)) => return Err(self.abort(self.failed(error, "write"))),
                 }
             }
@@ -122,7 +143,17 @@ impl Transactor {
         while self.producer.in_flight_count() > 0 && std::time::Instant::now() < deadline {
             self.producer.poll(Duration::from_millis(1));
         }
-        if let Err(error) = self.producer.commit_transaction(self.timeout) {
+        let mut attempts = 0;
+        while let Err(error) = self.producer.commit_transaction(self.timeout) {
+            attempts += 1;
+            // A retriable error (a timeout) leaves the commit under way: ask again, never abort.
+            if let KafkaError::Transaction(rd) = &error
+                && rd.is_retriable()
+                && attempts < 5
+            {
+                tracing::debug!("commit: {error}; retrying");
+                continue;
+            }
             return Err(self.abort(self.failed(error, "commit")));
         }
         tracing::debug!(
