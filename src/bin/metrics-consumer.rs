@@ -140,6 +140,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
             &settings,
             exactly_once::Config {
                 group: group.clone(),
+                topics: topic_names.clone(),
                 state_topic: settings.metrics_state_topic.clone(),
                 from_beginning: cli.consume.from_beginning,
                 commit_every: cli.commit_every,
@@ -267,7 +268,8 @@ fn view(
         .map(|&kind| settings.topics.name(kind))
         .collect();
     let partitions_total = admin.describe(&names)?.iter().map(|t| t.partitions).sum();
-    let mut reader = StateReader::connect(settings, state_topic, &printer.group, timeout)?;
+    let inputs: Vec<String> = names.iter().map(ToString::to_string).collect();
+    let mut reader = StateReader::connect(settings, state_topic, &printer.group, &inputs, timeout)?;
     if !reader.catch_up(Duration::from_secs(30))? {
         tracing::warn!("the state topic did not catch up within 30s: showing what was read");
     }

@@ -152,6 +152,8 @@ pub struct Coverage {
 #[derive(Debug, Default)]
 pub struct GroupStates {
     group: String,
+    /// The input topics whose states count (empty: all of the group's).
+    topics: Vec<String>,
     latest: BTreeMap<(String, i32), PartitionState>,
 }
 
@@ -159,8 +161,16 @@ impl GroupStates {
     pub fn new(group: &str) -> GroupStates {
         GroupStates {
             group: group.to_string(),
+            topics: Vec::new(),
             latest: BTreeMap::new(),
         }
+    }
+
+    /// Only the states of these input topics count (those being read), so that the figures
+    /// and their coverage are of the same partitions.
+    pub fn of_topics(mut self, topics: &[String]) -> GroupStates {
+        self.topics = topics.to_vec();
+        self
     }
 
     pub fn group(&self) -> &str {
@@ -171,7 +181,8 @@ impl GroupStates {
     /// no value (a tombstone) forgets its partition. Returns whether the record was this group's.
     pub fn apply(&mut self, key: &[u8], value: Option<&[u8]>) -> Result<bool, StateError> {
         let key = PartitionKey::decode(key)?;
-        if key.group != self.group {
+        if key.group != self.group || !(self.topics.is_empty() || self.topics.contains(&key.topic))
+        {
             return Ok(false);
         }
         match value {
@@ -312,6 +323,10 @@ mod tests {
                 updated_at: Some(Timestamp::from_millis(3_000)),
             }
         );
+        // Only the topics read count.
+        let mut one_topic = GroupStates::new("g").of_topics(&["u".to_string()]);
+        assert!(!apply(&mut one_topic, &state("g", "t", 0, "a", 1)));
+        assert!(apply(&mut one_topic, &state("g", "u", 0, "a", 1)));
         // A tombstone forgets the partition.
         assert!(
             states

@@ -108,6 +108,8 @@ pub enum ExactlyOnceError {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub group: String,
+    /// The input topics read.
+    pub topics: Vec<String>,
     pub state_topic: String,
     /// Where a partition with no state starts: its earliest offset, else its end.
     pub from_beginning: bool,
@@ -185,8 +187,13 @@ impl ExactlyOnce {
             std::process::id(),
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         );
-        let reader =
-            StateReader::connect(settings, &config.state_topic, &config.group, config.timeout)?;
+        let reader = StateReader::connect(
+            settings,
+            &config.state_topic,
+            &config.group,
+            &config.topics,
+            config.timeout,
+        )?;
         let transactor = Transactor::connect(
             settings,
             &config.state_topic,

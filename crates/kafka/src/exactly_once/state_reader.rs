@@ -23,11 +23,13 @@ pub struct StateReader {
 }
 
 impl StateReader {
-    /// Starts reading `topic` (which must exist) from its beginning, keeping `group`'s records.
+    /// Starts reading `topic` (which must exist) from its beginning, keeping `group`'s records
+    /// of the input topics `inputs`.
     pub fn connect(
         settings: &Settings,
         topic: &str,
         group: &str,
+        inputs: &[String],
         timeout: Duration,
     ) -> Result<StateReader, ExactlyOnceError> {
         let read_error = |error| ExactlyOnceError::Read {
@@ -69,7 +71,7 @@ impl StateReader {
             consumer,
             topic: topic.to_string(),
             partitions,
-            states: GroupStates::new(group),
+            states: GroupStates::new(group).of_topics(inputs),
             timeout,
         })
     }
