@@ -5,16 +5,6 @@ use std::process::Command;
 
 use crate::util::*;
 
-const TOOLS: [&str; 7] = [
-    "setup-topics",
-    "product-producer",
-    "purchase-producer",
-    "user-producer",
-    "run-multiple-producers",
-    "consumer",
-    "metrics-consumer",
-];
-
 fn help(tool: &str, flag: &str) -> String {
     let output = Command::new(binary(tool))
         .arg(flag)

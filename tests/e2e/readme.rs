@@ -7,16 +7,6 @@ use std::process::Command;
 
 use crate::util::*;
 
-const TOOLS: [&str; 7] = [
-    "setup-topics",
-    "product-producer",
-    "purchase-producer",
-    "user-producer",
-    "run-multiple-producers",
-    "consumer",
-    "metrics-consumer",
-];
-
 /// The lines of the README's bash blocks that run one of the tools, comments removed.
 fn commands() -> Vec<String> {
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();

@@ -253,6 +253,17 @@ pub fn tool(name: &str, topics: &TopicSet) -> Command {
     command
 }
 
+/// The seven binaries, in the README's order.
+pub const TOOLS: [&str; 7] = [
+    "setup-topics",
+    "product-producer",
+    "purchase-producer",
+    "user-producer",
+    "run-multiple-producers",
+    "consumer",
+    "metrics-consumer",
+];
+
 pub fn binary(name: &str) -> PathBuf {
     let path = match name {
         "setup-topics" => env!("CARGO_BIN_EXE_setup-topics"),
