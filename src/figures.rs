@@ -64,9 +64,7 @@ impl Figures {
                 if let Some(path) = path {
                     *unsaved += 1;
                     if *unsaved >= *commit_every || last_save.elapsed() >= Duration::from_secs(1) {
-                        state.save(path)?;
-                        *unsaved = 0;
-                        *last_save = Instant::now();
+                        save(state, path, unsaved, last_save)?;
                     }
                 }
             }
@@ -91,9 +89,7 @@ impl Figures {
                 last_save,
                 ..
             } if *unsaved > 0 && last_save.elapsed() >= Duration::from_secs(1) => {
-                state.save(path)?;
-                *unsaved = 0;
-                *last_save = Instant::now();
+                save(state, path, unsaved, last_save)?
             }
             Figures::Group { member, .. } => member.tick(consumer)?,
             _ => {}
@@ -136,6 +132,19 @@ impl Figures {
             }
         })
     }
+}
+
+/// Writes the checkpoint and starts counting anew.
+fn save(
+    state: &Checkpoint,
+    path: &std::path::Path,
+    unsaved: &mut u64,
+    last_save: &mut Instant,
+) -> anyhow::Result<()> {
+    state.save(path)?;
+    *unsaved = 0;
+    *last_save = Instant::now();
+    Ok(())
 }
 
 /// One line on what a group's figures cover.

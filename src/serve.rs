@@ -141,7 +141,13 @@ impl Dashboard {
         let now = PerTopic::from_fn(|topic| self.consumed[topic].load(Ordering::Relaxed));
         let rate = |topic| now[topic] - previous[topic];
         let read: u64 = TopicKind::VARIANTS.iter().map(|&topic| rate(topic)).sum();
-        let lag: i64 = self.snapshot().lag.iter().map(|l| l.lag).sum();
+        // The total lag, read in place: no copy of the report once a second.
+        let lag: i64 = self
+            .snapshot
+            .read()
+            .ok()
+            .and_then(|s| s.as_ref().map(|s| s.lag.iter().map(|l| l.lag).sum()))
+            .unwrap_or(0);
         // Behind at the start or at the end of the second: the second that catches up is read at
         // backlog speed too.
         let lag = lag.max(self.last_lag.swap(lag, Ordering::Relaxed));

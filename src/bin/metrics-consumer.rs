@@ -26,9 +26,10 @@ use shopstream_kafka::exactly_once::{self, ExactlyOnce, StateReader};
 /// Business metrics over product-events, purchases and user-events, live.
 ///
 /// Prints a report every --every messages (on a terminal at most about once a second) and a final
-/// one on exit (--max-messages, --timeout or Ctrl-C): events by type, region and customer type; top 5 products by views, add_to_cart and
-/// quantity purchased; view-to-purchase and cart-to-purchase conversion; revenue overall and by
-/// region; orders and average order value; rejected messages and consumer lag per partition.
+/// one on exit (--max-messages, --timeout or Ctrl-C): events by type, region and customer type;
+/// top 5 products by views, add_to_cart and quantity purchased; view-to-purchase and
+/// cart-to-purchase conversion; revenue overall and by region; orders and average order value;
+/// rejected messages and consumer lag per partition.
 ///
 /// Several instances in one group share the partitions. With --exactly-once each keeps its
 /// partitions' state in Kafka transactions and shows the whole group's figures, exact across

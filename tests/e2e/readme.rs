@@ -49,17 +49,11 @@ fn the_readmes_commands_run_as_written() {
             continue;
         }
         let command = command.replace("127.0.0.1:8088", &format!("127.0.0.1:{}", free_port()));
-        let output = Command::new("timeout")
+        let mut timeout = Command::new("timeout");
+        test_env(&mut timeout, &topics);
+        let output = timeout
             .args(["-s", "INT", "-k", "20s", "5s", "bash", "-c", &command])
-            .current_dir(repo_root())
             .env("PATH", &path)
-            .env("KAFKA_BOOTSTRAP_SERVERS", bootstrap())
-            .env("TOPIC_PRODUCT_EVENTS", &topics.product_events)
-            .env("TOPIC_PURCHASES", &topics.purchases)
-            .env("TOPIC_USER_EVENTS", &topics.user_events)
-            .env("METRICS_STATE_TOPIC", &topics.state)
-            .env("NO_COLOR", "1")
-            .env_remove("RUST_LOG")
             .output()
             .expect("timeout runs");
         let stderr = String::from_utf8_lossy(&output.stderr);

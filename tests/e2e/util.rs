@@ -235,6 +235,13 @@ impl TopicSet {
 /// these topics, without colour and without the caller's Kafka settings leaking in.
 pub fn tool(name: &str, topics: &TopicSet) -> Command {
     let mut command = Command::new(binary(name));
+    test_env(&mut command, topics);
+    command
+}
+
+/// Runs `command` from the repository root against the test broker, with these topics, without
+/// colour and without the caller's Kafka settings leaking in.
+pub fn test_env(command: &mut Command, topics: &TopicSet) {
     command
         .current_dir(repo_root())
         .env("KAFKA_BOOTSTRAP_SERVERS", bootstrap())
@@ -250,7 +257,6 @@ pub fn tool(name: &str, topics: &TopicSet) -> Command {
         .env_remove("USER_EVENTS_COUNT")
         .env_remove("EVENT_DELAY_MS")
         .env_remove("TOPIC_REPLICATION_FACTOR");
-    command
 }
 
 /// The seven binaries, in the README's order.

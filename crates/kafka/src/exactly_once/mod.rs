@@ -235,11 +235,6 @@ impl ExactlyOnce {
         Arc::clone(&self.shared) as Arc<dyn RebalanceHook>
     }
 
-    /// This member's name in state records.
-    pub fn instance(&self) -> String {
-        self.shared.member().instance.clone()
-    }
-
     /// Counts one message of `topic`/`partition` at `offset` into that partition's engine, and
     /// commits when --commit-every messages or a second have passed.
     pub fn record(

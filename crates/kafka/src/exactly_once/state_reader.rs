@@ -168,10 +168,6 @@ impl StateReader {
         }
     }
 
-    pub fn topic(&self) -> &str {
-        &self.topic
-    }
-
     /// The group's lag per input partition it has a state for: the partition's high watermark
     /// now minus the offset its state covers (a question to the broker per partition).
     pub fn lag(&self, timeout: Duration) -> Result<Vec<PartitionLag>, ExactlyOnceError> {
