@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Benchmarks against the local Apache Kafka, side by side with Kafka's own perf tools, in one run:
-#   scripts/bench.sh producer [COUNT]   product-producer --count COUNT --rate 0 vs ProducerPerformance
+#   scripts/bench.sh producer [--cluster] [COUNT]
+#                                       product-producer --count COUNT --rate 0 vs ProducerPerformance
 #                                       with Java's defaults and with the same batching (same record
-#                                       size, acks=all, idempotence on), default 1,000,000
+#                                       size, acks=all, idempotence on), default 1,000,000; --cluster:
+#                                       on a three-node cluster (scripts/kafka-local.sh --nodes 3 on
+#                                       127.0.0.1:9192-9194 unless KAFKA_BOOTSTRAP_SERVERS says
+#                                       otherwise), topics with three replicas and min.insync.replicas=2
 #   scripts/bench.sh consumer [COUNT]   metrics-consumer over COUNT product events vs
 #                                       ConsumerPerformance on the same topic, default 1,000,000
 #   (producer and consumer: a warm-up, then each tool twice in alternating order; for each the best
@@ -19,18 +23,35 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+cluster=0
+words=()
+for word in "$@"; do
+  if [ "$word" = --cluster ]; then cluster=1; else words+=("$word"); fi
+done
+set -- ${words[@]+"${words[@]}"}
 what=${1:-producer}
 default_count=1000000
 [ "$what" = compression ] && default_count=500000
 count=${2:-$default_count}
+replicas=1
+if [ "$cluster" = 1 ]; then
+  [ "$what" = producer ] || { echo "bench.sh: --cluster is for the producer benchmark" >&2; exit 2; }
+  export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9192,127.0.0.1:9193,127.0.0.1:9194}
+  replicas=3
+fi
 export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}
-port=${KAFKA_BOOTSTRAP_SERVERS##*:}
+first_server=${KAFKA_BOOTSTRAP_SERVERS%%,*}
+port=${first_server##*:}
 
 scripts/prerequisites.sh --bench
 cargo build --release --bins --quiet
 bin=target/release
 if ! "$bin/setup-topics" --list --connect-timeout 3s >/dev/null 2>&1; then
-  KAFKA_LOCAL_PORT=$port scripts/kafka-local.sh start
+  if [ "$cluster" = 1 ]; then
+    KAFKA_LOCAL_PORT=$port KAFKA_LOCAL_NODES=3 scripts/kafka-local.sh start
+  else
+    KAFKA_LOCAL_PORT=$port scripts/kafka-local.sh start
+  fi
 fi
 
 run_id=bench-$(date +%s)
@@ -38,7 +59,7 @@ export TOPIC_PRODUCT_EVENTS=$run_id-product-events TOPIC_PURCHASES=$run_id-purch
 export METRICS_STATE_TOPIC=$run_id-metrics-state
 cleanup() { "$bin/setup-topics" --delete >/dev/null 2>&1 || true; }
 trap cleanup EXIT
-"$bin/setup-topics" --partitions 3 >/dev/null
+"$bin/setup-topics" --partitions 3 --replication-factor "$replicas" >/dev/null
 
 # measure LABEL wall|java PARSER COMMAND...: runs COMMAND under GNU time; the events/s are COUNT
 # over the wall clock (wall; PARSER is -), or what the Java tool printed (PARSER reads its output). Keeps the
@@ -81,13 +102,14 @@ case "$what" in
       awk '{ bytes += length($0) } END { printf "%d", bytes / NR }')
     perf_topic=$run_id-perf
     scripts/kafka-local.sh run-class org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" \
-      --create --topic "$perf_topic" --partitions 3 --replication-factor 1 >/dev/null
+      --create --topic "$perf_topic" --partitions 3 --replication-factor "$replicas" \
+      --config min.insync.replicas=$((replicas > 1 ? 2 : 1)) >/dev/null
     ours=("$bin/product-producer" --count "$count" --rate 0 --quiet)
     java=(scripts/kafka-local.sh run-class org.apache.kafka.tools.ProducerPerformance --topic "$perf_topic"
       --num-records "$count" --record-size "$size" --throughput -1
       --producer-props bootstrap.servers="$KAFKA_BOOTSTRAP_SERVERS" acks=all enable.idempotence=true)
     rate_of_java() { sed -n 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/p' "$1" | tail -n 1; }
-    echo "== $count records of ~$size bytes, acks=all, idempotent; warm-up, then each tool twice in alternating order"
+    echo "== $count records of ~$size bytes, acks=all, idempotent, replication factor $replicas; warm-up, then each tool twice in alternating order"
     "${ours[@]}" >/dev/null # warm-up: the broker's page cache and segments
     for round in 1 2; do
       measure "product-producer" wall - "${ours[@]}"

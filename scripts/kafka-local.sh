@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
-# A real single-node Apache Kafka (KRaft, broker+controller) on 127.0.0.1, without Docker.
+# A real Apache Kafka on 127.0.0.1 without Docker: one node (KRaft, broker+controller), or a replicated
+# cluster of three such nodes.
 #
 #   scripts/kafka-local.sh start | stop | status | logs [-f] | kill | reset | classpath | run-class CLASS [ARGS...]
+#   scripts/kafka-local.sh --nodes 3 start | stop | status | logs [-f] [NODE] | reset
+#   scripts/kafka-local.sh kill NODE | start-node NODE | stop-node NODE        (a node of the cluster)
+#
+# Cluster (`--nodes 3` before or after the command, or KAFKA_LOCAL_NODES=3): nodes 1 to 3, each broker and
+# controller (a three-voter KRaft quorum), node N's clients on KAFKA_LOCAL_PORT+N-1 and its controller on
+# KAFKA_LOCAL_CONTROLLER_PORT+N-1, all printed at start; Kafka's internal topics are replicated three times.
+# NODE is the node.id clients see in metadata. `kill NODE` is SIGKILL (a crash), `start-node NODE` brings
+# it back, `stop-node NODE` stops it cleanly. `start` and `reset` need `--nodes 3`; the other commands find
+# the cluster started on KAFKA_LOCAL_PORT by themselves. The cluster has PLAINTEXT listeners only.
 #
 # `status` also shows the disk the broker's state uses; `reset` deletes the state of a stopped broker
 # (every topic and event: the next start is a fresh broker). The broker keeps at most about 256 MB
 # per partition and 24 hours of events (laptop-sized retention; a topic can ask for more).
 #
 # The jars of one pinned Kafka release are resolved from Maven Central by Maven (scripts/kafka/pom.xml)
-# and cached in .cache/ (git-ignored). Each broker keeps its state in .kafka/broker-<port>/.
+# and cached in .cache/ (git-ignored). Each broker keeps its state in .kafka/broker-<port>/, a cluster in
+# .kafka/cluster-<port>/node-<N>/.
 #
 # Settings (environment):
-#   KAFKA_LOCAL_PORT             PLAINTEXT listener port            (default 9092)
-#   KAFKA_LOCAL_CONTROLLER_PORT  KRaft controller port              (default PORT+1000)
+#   KAFKA_LOCAL_PORT             PLAINTEXT listener port            (default 9092; a cluster's first node)
+#   KAFKA_LOCAL_CONTROLLER_PORT  KRaft controller port              (default PORT+1000; a cluster's first node)
+#   KAFKA_LOCAL_NODES            1, or 3 for a replicated cluster   (default 1; also --nodes N)
 #   KAFKA_LOCAL_SASL_PORT        also open a SASL_PLAINTEXT (PLAIN) listener on this port (default: none)
 #   KAFKA_LOCAL_SASL_USERS       user=password pairs for PLAIN, on SASL_PLAINTEXT and SASL_SSL
 #                                (default "shopstream=shopstream-secret")
@@ -28,8 +40,8 @@
 #                                User:ANONYMOUS (PLAINTEXT, controller, SSL without certificate) and the admin
 #                                (default: 0, no authorization)
 #   KAFKA_LOCAL_CLIENT_KEY_PASSWORD  password of tls/client-encrypted.key (default "client-key-secret")
-#   KAFKA_LOCAL_DIR              state directory                    (default .kafka/broker-PORT)
-#   KAFKA_LOCAL_HEAP             JVM heap                           (default 1g)
+#   KAFKA_LOCAL_DIR              state directory                    (default .kafka/broker-PORT, .kafka/cluster-PORT)
+#   KAFKA_LOCAL_HEAP             JVM heap of each node              (default 1g, 512m in a cluster)
 #   KAFKA_LOCAL_START_TIMEOUT    seconds to wait for the broker     (default 90)
 #
 # With an SSL, MTLS or SASL_SSL port the first start writes throw-away certificates into DIR/tls/ (openssl
@@ -44,8 +56,28 @@ kafka_version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$root
 cache_dir="$root/.cache"
 classpath_file="$cache_dir/kafka/classpath-$kafka_version.txt"
 
+say() { printf 'kafka-local: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# `--nodes N` may come before or after the command; the rest are the command and its arguments.
+nodes=${KAFKA_LOCAL_NODES:-}
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --nodes) [ $# -ge 2 ] || die "--nodes needs a number (1 or 3)"; nodes=$2; shift 2 ;;
+    --nodes=*) nodes=${1#--nodes=}; shift ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+set -- ${args[@]+"${args[@]}"}
+
 port=${KAFKA_LOCAL_PORT:-9092}
 controller_port=${KAFKA_LOCAL_CONTROLLER_PORT:-$((port + 1000))}
+# A cluster's node N listens on these plus N-1.
+base_port=$port
+base_controller_port=$controller_port
+cluster_dir=${KAFKA_LOCAL_DIR:-$root/.kafka/cluster-$port}
+node_id=1
 sasl_port=${KAFKA_LOCAL_SASL_PORT:-}
 sasl_users=${KAFKA_LOCAL_SASL_USERS:-shopstream=shopstream-secret}
 ssl_port=${KAFKA_LOCAL_SSL_PORT:-}
@@ -55,7 +87,7 @@ scram_users=${KAFKA_LOCAL_SCRAM_USERS:-shopstream=shopstream-secret}
 admin=${KAFKA_LOCAL_ADMIN:-admin=admin-secret}
 acls=${KAFKA_LOCAL_ACLS:-0}
 state_dir=${KAFKA_LOCAL_DIR:-$root/.kafka/broker-$port}
-heap=${KAFKA_LOCAL_HEAP:-1g}
+heap=${KAFKA_LOCAL_HEAP:-}
 start_timeout=${KAFKA_LOCAL_START_TIMEOUT:-90}
 pid_file="$state_dir/kafka.pid"
 log_file="$state_dir/server.log"
@@ -63,8 +95,43 @@ tls_dir="$state_dir/tls"
 # The SCRAM users the storage was formatted with (a digest: they cannot be added later by this script).
 scram_digest_file="$state_dir/scram-users.sha256"
 
-say() { printf 'kafka-local: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+in_cluster() { [ "$nodes" -gt 1 ]; }
+
+# Checks KAFKA_LOCAL_NODES / --nodes. Without either, `find` takes the cluster started on this port (its
+# own record) unless a single broker runs there: start and reset never guess.
+resolve_nodes() {
+  if [ -z "$nodes" ] && [ "${1:-}" = find ] && [ -f "$cluster_dir/nodes" ] && ! our_pid >/dev/null; then
+    nodes=$(cat "$cluster_dir/nodes")
+  fi
+  nodes=${nodes:-1}
+  case "$nodes" in
+    1) ;;
+    3) heap=${heap:-512m} ;;
+    *) die "KAFKA_LOCAL_NODES (or --nodes) is 1 (one node) or 3 (a replicated cluster), not '$nodes'" ;;
+  esac
+  heap=${heap:-1g}
+}
+
+# Points the per-node globals (ports, state, pid and log files) at node N of the cluster.
+select_node() {
+  [[ "$1" =~ ^[0-9]+$ ]] && (($1 >= 1 && $1 <= nodes)) ||
+    die "NODE is a node.id of the cluster, 1 to $nodes, not '$1'"
+  node_id=$1
+  port=$((base_port + node_id - 1))
+  controller_port=$((base_controller_port + node_id - 1))
+  state_dir=$cluster_dir/node-$node_id
+  pid_file="$state_dir/kafka.pid"
+  log_file="$state_dir/server.log"
+}
+
+# The three-voter quorum every node is configured with: id@host:controller-port.
+quorum_voters() {
+  local n voters=""
+  for ((n = 1; n <= nodes; n++)); do voters="${voters:+$voters,}$n@127.0.0.1:$((base_controller_port + n - 1))"; done
+  echo "$voters"
+}
+
+node_name() { if in_cluster; then echo "node $node_id"; else echo "the broker"; fi; }
 
 require_java() {
   command -v java >/dev/null 2>&1 ||
@@ -156,6 +223,15 @@ check_settings() {
   done
   if [ -n "$sasl_ssl_port" ]; then
     scram_pairs >/dev/null
+  fi
+  if in_cluster; then
+    [ -z "$sasl_port$ssl_port$mtls_port$sasl_ssl_port" ] && ! acls_on ||
+      die "a cluster (--nodes $nodes) has PLAINTEXT listeners only: unset KAFKA_LOCAL_SASL_PORT, KAFKA_LOCAL_SSL_PORT, KAFKA_LOCAL_MTLS_PORT, KAFKA_LOCAL_SASL_SSL_PORT and KAFKA_LOCAL_ACLS"
+    ((base_port + nodes - 1 <= 65535 && base_controller_port + nodes - 1 <= 65535)) ||
+      die "a cluster needs $nodes client ports from KAFKA_LOCAL_PORT ($base_port) and $nodes controller ports from KAFKA_LOCAL_CONTROLLER_PORT ($base_controller_port), all below 65536"
+    local gap=$((base_port - base_controller_port))
+    ((gap >= nodes || -gap >= nodes)) ||
+      die "the client ports $base_port-$((base_port + nodes - 1)) (KAFKA_LOCAL_PORT) and controller ports $base_controller_port-$((base_controller_port + nodes - 1)) (KAFKA_LOCAL_CONTROLLER_PORT) overlap"
   fi
 }
 
@@ -284,11 +360,16 @@ write_config() {
   add_listener SSL SSL "$ssl_port"
   add_listener MTLS SSL "$mtls_port"
   add_listener SASL_SSL SASL_SSL "$sasl_ssl_port"
+  # One node: a standalone quorum. A cluster: every node a voter, internal topics on three replicas.
+  local quorum="controller.quorum.bootstrap.servers=127.0.0.1:$controller_port" replicas=1 min_isr=1
+  if in_cluster; then
+    quorum="controller.quorum.voters=$(quorum_voters)" replicas=3 min_isr=2
+  fi
   cat >"$state_dir/server.properties" <<EOF
-# Written by scripts/kafka-local.sh: single-node KRaft, broker and controller in one JVM.
+# Written by scripts/kafka-local.sh: KRaft, broker and controller in one JVM ($(node_name) of $nodes).
 process.roles=broker,controller
-node.id=1
-controller.quorum.bootstrap.servers=127.0.0.1:$controller_port
+node.id=$node_id
+$quorum
 listeners=$listeners
 advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
@@ -296,11 +377,11 @@ inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=$protocol_map
 log.dirs=$state_dir/data
 num.partitions=3
-offsets.topic.replication.factor=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+offsets.topic.replication.factor=$replicas
+share.coordinator.state.topic.replication.factor=$replicas
+share.coordinator.state.topic.min.isr=$min_isr
+transaction.state.log.replication.factor=$replicas
+transaction.state.log.min.isr=$min_isr
 group.initial.rebalance.delay.ms=0
 # Laptop-sized retention: a day of events, at most 256 MB per partition, in 64 MB segments so the
 # limits bite early. Demos and tests never need more; a topic's own settings can ask for it.
@@ -388,28 +469,40 @@ format_storage() {
     fi
     return
   fi
-  local cluster_id
-  cluster_id=$(java -cp "$(classpath)" -Dlog4j2.configurationFile="$(tools_log_config)" kafka.tools.StorageTool random-uuid)
+  local cluster_id quorum=(--standalone)
+  # A cluster's nodes share one cluster id; their quorum is the static controller.quorum.voters.
+  if in_cluster; then
+    quorum=()
+    if [ ! -s "$cluster_dir/cluster.id" ]; then
+      java -cp "$(classpath)" -Dlog4j2.configurationFile="$(tools_log_config)" kafka.tools.StorageTool random-uuid >"$cluster_dir/cluster.id"
+    fi
+    cluster_id=$(cat "$cluster_dir/cluster.id")
+  else
+    cluster_id=$(java -cp "$(classpath)" -Dlog4j2.configurationFile="$(tools_log_config)" kafka.tools.StorageTool random-uuid)
+  fi
   java -cp "$(classpath)" -Dlog4j2.configurationFile="$(tools_log_config)" kafka.tools.StorageTool \
-    format --standalone -t "$cluster_id" -c "$state_dir/server.properties" ${scram[@]+"${scram[@]}"} >"$state_dir/format.log" 2>&1 ||
+    format ${quorum[@]+"${quorum[@]}"} -t "$cluster_id" -c "$state_dir/server.properties" ${scram[@]+"${scram[@]}"} >"$state_dir/format.log" 2>&1 ||
     die "formatting KRaft storage failed: $(tail -n 3 "$state_dir/format.log")"
   if [ -n "$digest" ]; then echo "$digest" >"$scram_digest_file"; fi
 }
 
-# Ready means: it answers a metadata request (listing topics), not merely that the port is open.
+log_size() { stat -c %s "$log_file" 2>/dev/null || echo 0; }
+
+# Ready means: the node logged that it started (since this start) and answers a metadata request on its
+# port (listing topics), not merely that the port is open.
 wait_until_ready() {
-  local deadline=$((SECONDS + start_timeout)) pid=$1
+  local pid=$1 log_from=$2 deadline=$((SECONDS + start_timeout))
   while ((SECONDS < deadline)); do
-    kill -0 "$pid" 2>/dev/null || die "the broker exited during start-up; last lines of $log_file:
+    kill -0 "$pid" 2>/dev/null || die "$(node_name) exited during start-up; last lines of $log_file:
 $(tail -n 15 "$log_file")"
-    if port_open "$port" && grep -q "Kafka Server started" "$log_file" 2>/dev/null &&
+    if port_open "$port" && tail -c "+$((log_from + 1))" "$log_file" 2>/dev/null | grep -q "Kafka Server started" &&
       java -Xmx256m -Dlog4j2.configurationFile="$(tools_log_config)" -cp "$(classpath)" \
         org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$port" --list >/dev/null 2>&1; then
       return
     fi
     sleep 0.5
   done
-  die "the broker did not answer on 127.0.0.1:$port within ${start_timeout}s; see $log_file"
+  die "$(node_name) did not answer on 127.0.0.1:$port within ${start_timeout}s; see $log_file"
 }
 
 # The .env lines a client uses for each secured listener, to stderr. Passwords are never shown.
@@ -447,30 +540,51 @@ print_client_settings() {
   fi
 }
 
-start() {
-  local pid
-  check_settings
-  if pid=$(our_pid); then
-    say "already running on 127.0.0.1:$port (pid $pid)"
-    print_client_settings
-    return
-  fi
-  require_java
+# Dies when a port the current node needs is taken.
+check_ports_free() {
   local entry var p
   for entry in "KAFKA_LOCAL_PORT (and KAFKA_LOCAL_CONTROLLER_PORT)=$port" \
     "KAFKA_LOCAL_PORT (and KAFKA_LOCAL_CONTROLLER_PORT)=$controller_port" \
-    "KAFKA_LOCAL_PORT (and KAFKA_LOCAL_CONTROLLER_PORT)=$sasl_port" "KAFKA_LOCAL_SSL_PORT=$ssl_port" \
+    "KAFKA_LOCAL_SASL_PORT=$sasl_port" "KAFKA_LOCAL_SSL_PORT=$ssl_port" \
     "KAFKA_LOCAL_MTLS_PORT=$mtls_port" "KAFKA_LOCAL_SASL_SSL_PORT=$sasl_ssl_port"; do
     var=${entry%=*} p=${entry##*=}
     if [ -n "$p" ] && port_open "$p"; then
       die "port $p on 127.0.0.1 is taken by another process; free it or choose another with $var"
     fi
   done
-  resolve_classpath
+}
+
+# Writes the current node's configuration, formats its storage on its first start and starts its JVM;
+# sets launched_pid and log_from (where this start's lines begin in its log).
+launch() {
   mkdir -p "$state_dir/data"
   if tls_wanted; then ensure_tls; fi
   write_config
   format_storage
+  log_from=$(log_size)
+  # setsid: the broker outlives this script and is not hit by the caller's Ctrl-C.
+  setsid java -Xms256m -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$state_dir/log4j2.properties" \
+    -cp "$(classpath)" kafka.Kafka "$state_dir/server.properties" >>"$log_file" 2>&1 </dev/null &
+  launched_pid=$!
+  echo "$launched_pid" >"$pid_file"
+}
+
+start() {
+  local pid
+  check_settings
+  if in_cluster; then
+    start_cluster
+    return
+  fi
+  if pid=$(our_pid); then
+    say "already running on 127.0.0.1:$port (pid $pid)"
+    print_client_settings
+    return
+  fi
+  require_java
+  check_ports_free
+  resolve_classpath
   local extras=""
   if [ -n "$sasl_port" ]; then extras="SASL_PLAINTEXT on $sasl_port"; fi
   if [ -n "$ssl_port" ]; then extras="${extras:+$extras, }SSL on $ssl_port"; fi
@@ -478,20 +592,66 @@ start() {
   if [ -n "$sasl_ssl_port" ]; then extras="${extras:+$extras, }SASL_SSL on $sasl_ssl_port"; fi
   if acls_on; then extras="${extras:+$extras, }ACLs enforced"; fi
   say "starting Apache Kafka $kafka_version on 127.0.0.1:$port${extras:+ ($extras)}, state in ${state_dir#"$root"/}"
-  # setsid: the broker outlives this script and is not hit by the caller's Ctrl-C.
-  setsid java -Xms256m -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$state_dir/log4j2.properties" \
-    -cp "$(classpath)" kafka.Kafka "$state_dir/server.properties" >>"$log_file" 2>&1 </dev/null &
-  echo $! >"$pid_file"
-  wait_until_ready "$!"
+  launch
+  wait_until_ready "$launched_pid" "$log_from"
   say "ready: bootstrap servers 127.0.0.1:$port"
   print_client_settings
 }
 
-stop() {
+cluster_bootstrap() {
+  local n servers=""
+  for ((n = 1; n <= nodes; n++)); do servers="${servers:+$servers,}127.0.0.1:$((base_port + n - 1))"; done
+  echo "$servers"
+}
+
+# All nodes start together: none finishes starting before a majority of the quorum is up.
+start_cluster() {
+  local n pid pids=() froms=()
+  require_java
+  resolve_classpath
+  mkdir -p "$cluster_dir"
+  echo "$nodes" >"$cluster_dir/nodes"
+  say "starting a $nodes-node Apache Kafka $kafka_version cluster (KRaft, $nodes voters), state in ${cluster_dir#"$root"/}"
+  for ((n = 1; n <= nodes; n++)); do
+    select_node "$n"
+    if pid=$(our_pid); then
+      say "node $n: already running on 127.0.0.1:$port (pid $pid)"
+      continue
+    fi
+    check_ports_free
+    launch
+    pids[n]=$launched_pid froms[n]=$log_from
+    say "node $n: clients on 127.0.0.1:$port, controller on 127.0.0.1:$controller_port"
+  done
+  for ((n = 1; n <= nodes; n++)); do
+    select_node "$n"
+    if [ -n "${pids[n]:-}" ]; then wait_until_ready "${pids[n]}" "${froms[n]}"; fi
+  done
+  say "ready: bootstrap servers $(cluster_bootstrap)"
+}
+
+# One node of the cluster, back after `kill NODE` or `stop-node NODE`.
+start_node() {
+  local pid
+  check_settings
+  if pid=$(our_pid); then
+    say "node $node_id: already running on 127.0.0.1:$port (pid $pid)"
+    return
+  fi
+  require_java
+  check_ports_free
+  resolve_classpath
+  say "starting node $node_id on 127.0.0.1:$port (controller 127.0.0.1:$controller_port)"
+  launch
+  wait_until_ready "$launched_pid" "$log_from"
+  say "node $node_id ready on 127.0.0.1:$port"
+}
+
+# Asks the current node to stop (SIGTERM) and waits for it; SIGKILL after 30 s.
+stop_one() {
   local pid
   if ! pid=$(our_pid); then
-    say "not running (port $port)"
+    say "$(node_name) is not running (port $port)"
     rm -f "$pid_file"
     return
   fi
@@ -503,61 +663,127 @@ stop() {
     kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$pid_file"
-  say "stopped (port $port)"
+  if in_cluster; then say "node $node_id stopped (port $port)"; else say "stopped (port $port)"; fi
+}
+
+stop() {
+  if ! in_cluster; then
+    stop_one
+    return
+  fi
+  # Together: a node that stops alone waits for a controller quorum the others no longer make.
+  local n
+  for ((n = 1; n <= nodes; n++)); do
+    select_node "$n"
+    stop_one &
+  done
+  wait
 }
 
 # A crash, for tests: SIGKILL, no clean shutdown. The state stays, so `start` resumes it.
 crash() {
   local pid
-  pid=$(our_pid) || die "not running (port $port)"
+  pid=$(our_pid) || die "$(node_name) is not running (port $port)"
   kill -KILL "$pid"
   while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
   rm -f "$pid_file"
-  say "killed pid $pid (port $port)"
+  if in_cluster; then say "killed node $node_id, pid $pid (port $port)"; else say "killed pid $pid (port $port)"; fi
 }
 
-disk_used() { if [ -d "$state_dir" ]; then du -sh "$state_dir" 2>/dev/null | cut -f1; else echo "nothing"; fi; }
+disk_used() { if [ -d "$1" ]; then du -sh "$1" 2>/dev/null | cut -f1; else echo "nothing"; fi; }
 
 status() {
   local pid
-  if pid=$(our_pid); then
-    echo "running: Apache Kafka $kafka_version on 127.0.0.1:$port (pid $pid), state in $state_dir ($(disk_used) on disk)"
-  elif port_open "$port"; then
-    echo "not ours: something else listens on 127.0.0.1:$port"
-    return 1
-  else
-    echo "stopped: nothing listens on 127.0.0.1:$port; state in $state_dir: $(disk_used) on disk"
-    return 3
+  if ! in_cluster; then
+    if pid=$(our_pid); then
+      echo "running: Apache Kafka $kafka_version on 127.0.0.1:$port (pid $pid), state in $state_dir ($(disk_used "$state_dir") on disk)"
+    elif port_open "$port"; then
+      echo "not ours: something else listens on 127.0.0.1:$port"
+      return 1
+    else
+      echo "stopped: nothing listens on 127.0.0.1:$port; state in $state_dir: $(disk_used "$state_dir") on disk"
+      return 3
+    fi
+    return
   fi
+  local n up=0
+  echo "cluster of $nodes nodes (Apache Kafka $kafka_version), state in $cluster_dir ($(disk_used "$cluster_dir") on disk)"
+  for ((n = 1; n <= nodes; n++)); do
+    select_node "$n"
+    if pid=$(our_pid); then
+      echo "node $n: running on 127.0.0.1:$port (pid $pid), controller 127.0.0.1:$controller_port"
+      up=$((up + 1))
+    elif port_open "$port"; then
+      echo "node $n: not ours: something else listens on 127.0.0.1:$port"
+    else
+      echo "node $n: stopped (port $port)"
+    fi
+  done
+  if ((up == nodes)); then return 0; elif ((up == 0)); then return 3; else return 4; fi
 }
 
-# Deletes a stopped broker's state (its topics, events, certificates): the next start is fresh.
+# Deletes a stopped broker's (or cluster's) state, its topics, events, certificates: the next start is fresh.
 reset() {
-  if our_pid >/dev/null; then die "the broker on 127.0.0.1:$port is running: stop it first ($0 stop)"; fi
-  if [ ! -d "$state_dir" ]; then
-    echo "nothing to delete: no state in $state_dir"
+  local dir=$state_dir n
+  if in_cluster; then
+    dir=$cluster_dir
+    for ((n = 1; n <= nodes; n++)); do
+      select_node "$n"
+      if our_pid >/dev/null; then die "node $n on 127.0.0.1:$port is running: stop the cluster first ($0 --nodes $nodes stop)"; fi
+    done
+  elif our_pid >/dev/null; then
+    die "the broker on 127.0.0.1:$port is running: stop it first ($0 stop)"
+  fi
+  if [ ! -d "$dir" ]; then
+    echo "nothing to delete: no state in $dir"
     return 0
   fi
   local used
-  used=$(disk_used)
-  rm -rf "$state_dir"
-  echo "deleted $state_dir ($used)"
+  used=$(disk_used "$dir")
+  rm -rf "$dir"
+  echo "deleted $dir ($used)"
 }
 
+# logs [-f] [NODE]: a cluster without NODE shows every node's log, each under its file name.
 logs() {
-  [ -f "$log_file" ] || die "no log yet at $log_file"
-  if [ "${1:-}" = "-f" ]; then tail -n 50 -f "$log_file"; else tail -n 100 "$log_file"; fi
+  local follow="" files=() n
+  if [ "${1:-}" = "-f" ]; then follow=1; shift; fi
+  if in_cluster && [ -z "${1:-}" ]; then
+    for ((n = 1; n <= nodes; n++)); do
+      select_node "$n"
+      if [ -f "$log_file" ]; then files+=("$log_file"); fi
+    done
+  else
+    if [ -n "${1:-}" ]; then in_cluster || die "logs NODE is for a cluster (--nodes 3)"; select_node "$1"; fi
+    if [ -f "$log_file" ]; then files=("$log_file"); fi
+  fi
+  [ ${#files[@]} -gt 0 ] || die "no log yet at $log_file"
+  if [ -n "$follow" ]; then tail -n 50 -f "${files[@]}"; else tail -n 100 "${files[@]}"; fi
 }
 
 # The header comment above.
 usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p;}' "$0"; }
 
-case "${1:-}" in
+# NODE_COMMAND NODE: the cluster's node NODE (kill, start-node, stop-node).
+on_node() {
+  in_cluster || die "$1 NODE is for a cluster, and there is none on port $base_port: start one with $0 --nodes 3 start"
+  [ -n "${2:-}" ] || die "usage: $0 $1 NODE (a node.id, 1 to $nodes)"
+  select_node "$2"
+}
+
+command=${1:-}
+case "$command" in
+  status | stop | logs | kill | start-node | stop-node) resolve_nodes find ;;
+  *) resolve_nodes ;;
+esac
+case "$command" in
   start) start ;;
   stop) stop ;;
   status) status ;;
   logs) shift; logs "$@" ;;
-  kill) crash ;;
+  kill) if in_cluster || [ $# -ge 2 ]; then on_node kill "${2:-}"; fi; crash ;;
+  start-node) on_node start-node "${2:-}"; start_node ;;
+  stop-node) on_node stop-node "${2:-}"; stop_one ;;
   reset) reset ;;
   classpath) require_java; resolve_classpath; classpath ;;
   run-class) shift; [ $# -ge 1 ] || die "usage: $0 run-class CLASS [ARGS...]"; run_class "$@" ;;

@@ -212,9 +212,47 @@ pub fn run(
         );
     }
     if failed > 0 {
+        if let Some(reason) = replicas_down(&producer, settings, &targets) {
+            anyhow::bail!("{failed} events failed: {reason}");
+        }
         anyhow::bail!("{failed} events failed (see above)");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Why writes failed when the cause is brokers down: librdkafka retries until the message times
+/// out and then reports only the timeout, so the brokers the cluster lists are looked at. None
+/// when every one of them answers.
+fn replicas_down(
+    producer: &EventProducer,
+    settings: &Settings,
+    targets: &[TopicKind],
+) -> Option<String> {
+    let names: Vec<&str> = targets.iter().map(|&t| settings.topics.name(t)).collect();
+    let down = producer.replicas_down(&names, Duration::from_secs(5))?;
+    let brokers: Vec<String> = down
+        .down
+        .iter()
+        .map(|(id, address)| format!("node {id} at {address}"))
+        .collect();
+    let mut text = format!(
+        "not enough in-sync replicas (NOT_ENOUGH_REPLICAS): {} of the cluster's {} brokers {} down ({})",
+        down.down.len(),
+        down.brokers,
+        if down.down.len() == 1 { "is" } else { "are" },
+        brokers.join(", ")
+    );
+    if down.partitions > 0 {
+        text.push_str(&format!(
+            "; {} partitions of {} have only {} replica{} up, and an acknowledged write needs \
+             min.insync.replicas of them",
+            down.partitions,
+            names.join(", "),
+            down.fewest_up,
+            if down.fewest_up == 1 { "" } else { "s" }
+        ));
+    }
+    Some(text)
 }
 
 fn choose_display(pace: &PaceArgs, rate: f64, total: Option<u64>) -> Display {

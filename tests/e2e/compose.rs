@@ -67,3 +67,59 @@ fn compose_file_is_valid_for_docker_compose() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// The `cluster` profile: three Kafka nodes of the same image, each a voter of one quorum, and a
+/// Kafka UI that knows all three.
+#[test]
+fn compose_cluster_profile_has_three_nodes_and_a_ui_for_them() {
+    if skip_without_broker() {
+        return;
+    }
+    let mut compose = compose_command().expect("docker compose (see above)");
+    let output = compose
+        .args(["-f", "docker-compose.yml", "--profile", "cluster", "config"])
+        .current_dir(repo_root())
+        .output()
+        .unwrap();
+    let config = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "compose --profile cluster config failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let version = kafka_version_of_local_script();
+    for node in 1..=3 {
+        let service = format!("  kafka-{node}:\n");
+        let start = config
+            .find(&service)
+            .unwrap_or_else(|| panic!("no service kafka-{node} in:\n{config}"));
+        let block = &config[start + service.len()..];
+        let block = &block[..block.find("\n  kafka").unwrap_or(block.len())];
+        assert!(
+            block.contains(&format!("image: apache/kafka:{version}")),
+            "{block}"
+        );
+        assert!(
+            block.contains(&format!("KAFKA_NODE_ID: '{node}'"))
+                || block.contains(&format!("KAFKA_NODE_ID: {node}")),
+            "{block}"
+        );
+        assert!(
+            block.contains(
+                "KAFKA_CONTROLLER_QUORUM_VOTERS: 1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093"
+            ),
+            "{block}"
+        );
+        assert!(
+            block.contains("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '3'")
+                || block.contains("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: 3"),
+            "{block}"
+        );
+    }
+    assert!(
+        config.contains(
+            "KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS: kafka-1:29092,kafka-2:29092,kafka-3:29092"
+        ),
+        "{config}"
+    );
+}

@@ -11,11 +11,17 @@
 //! The same broker also has SSL, mutual-TLS and SASL_SSL listeners with ACLs enforced, for tls.rs;
 //! scripts/test.sh sets SHOPSTREAM_TEST_SSL_BOOTSTRAP, SHOPSTREAM_TEST_MTLS_BOOTSTRAP,
 //! SHOPSTREAM_TEST_SASL_SSL_BOOTSTRAP and SHOPSTREAM_TEST_TLS_DIR (see util::secured_broker).
+//!
+//! cluster.rs runs on a three-node cluster that scripts/test.sh starts once for the run
+//! (SHOPSTREAM_TEST_CLUSTER_PORT, _CONTROLLER_PORT and _DIR); its tests take turns with it, since
+//! they kill nodes (see test_cluster.rs).
 
+mod test_cluster;
 mod util;
 
 mod bad_input;
 mod broker_crash;
+mod cluster;
 mod compose;
 mod consumers;
 mod dashboard;

@@ -2,25 +2,44 @@
 //! first on PATH), against the test broker with topics of their own. A command that runs until
 //! Ctrl-C is given one after 5 s (SIGINT to its process group, as a terminal would); every command
 //! must end with exit code 0, or be stopped that way, and never print an error.
+//!
+//! The commands that follow `export KAFKA_BOOTSTRAP_SERVERS=...` of three servers in their block
+//! (the README's replicated cluster) run against the test cluster (see test_cluster.rs).
 
 use std::process::Command;
 
+use crate::test_cluster::cluster;
 use crate::util::*;
 
+/// A README command, and whether it is meant for the three-node cluster.
+#[derive(Debug)]
+struct ReadmeCommand {
+    line: String,
+    on_cluster: bool,
+}
+
 /// The lines of the README's bash blocks that run one of the tools, comments removed.
-fn commands() -> Vec<String> {
+fn commands() -> Vec<ReadmeCommand> {
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     let mut in_bash = false;
+    let mut on_cluster = false;
     let mut commands = Vec::new();
     for line in readme.lines() {
         if line.starts_with("```") {
             in_bash = line == "```bash";
+            on_cluster = false;
             continue;
+        }
+        if let Some(servers) = line.strip_prefix("export KAFKA_BOOTSTRAP_SERVERS=") {
+            on_cluster = servers.split(',').count() == 3;
         }
         let first = line.split_whitespace().next().unwrap_or_default();
         if in_bash && TOOLS.contains(&first) {
             let command = line.split(" #").next().unwrap_or_default().trim();
-            commands.push(command.to_string());
+            commands.push(ReadmeCommand {
+                line: command.to_string(),
+                on_cluster,
+            });
         }
     }
     commands
@@ -36,17 +55,20 @@ fn the_readmes_commands_run_as_written() {
     let mut commands = commands();
     assert!(commands.len() >= 20, "{commands:?}");
     // Deleting the topics comes last, so that the others have them.
-    commands.sort_by_key(|command| command.contains("--delete"));
+    commands.sort_by_key(|command| command.line.contains("--delete"));
+    let (cluster_commands, commands): (Vec<_>, Vec<_>) =
+        commands.into_iter().partition(|c| c.on_cluster);
+    assert!(!cluster_commands.is_empty(), "the README's cluster section");
     let binaries = binary("consumer").parent().unwrap().to_path_buf();
     let path = format!(
         "{}:{}",
         binaries.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    for command in commands {
+    let run = |command: &str, servers: &str| {
         // Another cluster's address, unreachable here by design.
         if command.contains("-b broker:9092") {
-            continue;
+            return;
         }
         let command = command.replace("127.0.0.1:8088", &format!("127.0.0.1:{}", free_port()));
         let mut timeout = Command::new("timeout");
@@ -54,6 +76,7 @@ fn the_readmes_commands_run_as_written() {
         let output = timeout
             .args(["-s", "INT", "-k", "20s", "5s", "bash", "-c", &command])
             .env("PATH", &path)
+            .env("KAFKA_BOOTSTRAP_SERVERS", servers)
             .output()
             .expect("timeout runs");
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -65,5 +88,14 @@ fn the_readmes_commands_run_as_written() {
         );
         assert!(!stderr.contains("error"), "`{command}`:\n{stderr}");
         assert!(!stderr.contains("panicked"), "`{command}`:\n{stderr}");
+    };
+    for command in &commands {
+        run(&command.line, &bootstrap());
+    }
+    if let Some(cluster) = cluster() {
+        let _cleanup = CleanupAt(cluster.bootstrap(), topics.clone());
+        for command in &cluster_commands {
+            run(&command.line, &cluster.bootstrap());
+        }
     }
 }

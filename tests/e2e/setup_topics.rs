@@ -184,7 +184,7 @@ fn list_shows_partitions_and_replication_and_missing_topics() {
             .find(|l| l.contains(name))
             .unwrap_or_else(|| panic!("{text}"));
         assert!(
-            line.ends_with("3 partitions, replication factor 1"),
+            line.ends_with("3 partitions, replication factor 1, min.insync.replicas 1"),
             "{text}"
         );
     }

@@ -256,7 +256,8 @@ pub fn test_env(command: &mut Command, topics: &TopicSet) {
         .env_remove("PURCHASE_EVENTS_COUNT")
         .env_remove("USER_EVENTS_COUNT")
         .env_remove("EVENT_DELAY_MS")
-        .env_remove("TOPIC_REPLICATION_FACTOR");
+        .env_remove("TOPIC_REPLICATION_FACTOR")
+        .env_remove("TOPIC_MIN_INSYNC_REPLICAS");
 }
 
 /// The seven binaries, in the README's order.
@@ -370,25 +371,35 @@ pub struct Cleanup(pub TopicSet);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let admin: Result<rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext>, _> =
-            ClientConfig::new()
-                .set("bootstrap.servers", bootstrap())
-                .create();
-        if let Ok(admin) = admin {
-            let [a, b, c] = self.0.names();
-            let names = [a, b, c, self.0.state.as_str()];
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            let _ = runtime.block_on(
-                admin.delete_topics(
-                    &names,
-                    &rdkafka::admin::AdminOptions::new()
-                        .operation_timeout(Some(Duration::from_secs(5))),
-                ),
-            );
-        }
+        delete_topics(&bootstrap(), &self.0);
+    }
+}
+
+/// [`Cleanup`] on another cluster than the test broker (servers, topics).
+pub struct CleanupAt(pub String, pub TopicSet);
+
+impl Drop for CleanupAt {
+    fn drop(&mut self) {
+        delete_topics(&self.0, &self.1);
+    }
+}
+
+fn delete_topics(servers: &str, topics: &TopicSet) {
+    let admin: Result<rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext>, _> =
+        ClientConfig::new()
+            .set("bootstrap.servers", servers)
+            .create();
+    if let Ok(admin) = admin {
+        let [a, b, c] = topics.names();
+        let names = [a, b, c, topics.state.as_str()];
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let _ = runtime.block_on(admin.delete_topics(
+            &names,
+            &rdkafka::admin::AdminOptions::new().operation_timeout(Some(Duration::from_secs(5))),
+        ));
     }
 }
 
@@ -683,6 +694,11 @@ pub fn one_error_line(output: &Output) -> String {
 /// The engine's report over everything now in the three topics (computed here, independently
 /// of the binary under test).
 pub fn expected_report(topics: &TopicSet) -> serde_json::Value {
+    expected_report_at(&bootstrap(), topics)
+}
+
+/// [`expected_report`] of the topics on `servers`.
+pub fn expected_report_at(servers: &str, topics: &TopicSet) -> serde_json::Value {
     let mut engine = shopstream_core::metrics::MetricsEngine::new();
     for (kind, topic) in [
         (
@@ -692,7 +708,7 @@ pub fn expected_report(topics: &TopicSet) -> serde_json::Value {
         (shopstream_core::TopicKind::Purchases, &topics.purchases),
         (shopstream_core::TopicKind::UserEvents, &topics.user_events),
     ] {
-        for record in read_topic(topic) {
+        for record in read_topic_at(servers, topic) {
             match shopstream_core::decode(&record.payload, Some(kind)) {
                 Ok(event) => engine.record(&event),
                 Err(reason) => engine.record_rejected(&reason),

@@ -16,6 +16,52 @@ pub struct TopicInfo {
     pub name: String,
     pub partitions: usize,
     pub replication_factor: usize,
+    /// Where each partition lives, by partition id.
+    #[serde(skip)]
+    pub layout: Vec<PartitionLayout>,
+}
+
+/// One partition's leader and replicas (broker node ids), as the cluster metadata has them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartitionLayout {
+    pub partition: i32,
+    /// -1 while the partition has no leader (every replica down).
+    pub leader: i32,
+    pub replicas: Vec<i32>,
+    pub in_sync: Vec<i32>,
+}
+
+impl PartitionLayout {
+    pub fn under_replicated(&self) -> bool {
+        self.in_sync.len() < self.replicas.len()
+    }
+}
+
+/// How topics are created: partitions, replicas and the replicas a write must reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopicShape {
+    pub partitions: i32,
+    pub replication_factor: i32,
+    /// None: the broker's default (min.insync.replicas=1 unless configured otherwise).
+    pub min_insync_replicas: Option<i32>,
+}
+
+impl TopicShape {
+    /// TOPIC_PARTITIONS, TOPIC_REPLICATION_FACTOR and TOPIC_MIN_INSYNC_REPLICAS, where 0 means 2
+    /// with three replicas or more: a write then survives the loss of any one broker, and one
+    /// broker down does not stop producing.
+    pub fn of(settings: &Settings) -> TopicShape {
+        let min_insync_replicas = match settings.min_insync_replicas {
+            0 if settings.replication_factor >= 3 => Some(2),
+            0 => None,
+            n => Some(n),
+        };
+        TopicShape {
+            partitions: settings.partitions,
+            replication_factor: settings.replication_factor,
+            min_insync_replicas,
+        }
+    }
 }
 
 /// What creating one topic did.
@@ -33,6 +79,19 @@ pub enum AdminError {
     Connect(#[from] ConnectError),
     #[error("cannot create topic {topic}: {reason}")]
     Create { topic: String, reason: String },
+    #[error(
+        "replication factor {asked} needs {asked} brokers, and the cluster has {brokers} up \
+         (--replication-factor, TOPIC_REPLICATION_FACTOR)"
+    )]
+    TooFewBrokers { asked: i32, brokers: usize },
+    #[error(
+        "min.insync.replicas {min_insync} is more than the replication factor {replication_factor}: \
+         no write could ever be acknowledged (--min-insync-replicas, TOPIC_MIN_INSYNC_REPLICAS)"
+    )]
+    MinInsyncAboveReplicas {
+        min_insync: i32,
+        replication_factor: i32,
+    },
     #[error("cannot delete topic {topic}: {reason}")]
     Delete { topic: String, reason: String },
     #[error(
@@ -82,16 +141,24 @@ impl TopicAdmin {
             .operation_timeout(Some(self.timeout))
     }
 
-    /// The named topics that exist, in the order asked; missing ones are left out.
-    pub fn describe(&self, names: &[&str]) -> Result<Vec<TopicInfo>, AdminError> {
-        let metadata = self
-            .admin
+    fn metadata(&self) -> Result<rdkafka::metadata::Metadata, AdminError> {
+        self.admin
             .inner()
             .fetch_metadata(None, self.timeout)
             .map_err(|error| AdminError::Request {
                 timeout: self.timeout,
                 error,
-            })?;
+            })
+    }
+
+    /// How many brokers the cluster metadata lists (those up and registered).
+    pub fn broker_count(&self) -> Result<usize, AdminError> {
+        Ok(self.metadata()?.brokers().len())
+    }
+
+    /// The named topics that exist, in the order asked; missing ones are left out.
+    pub fn describe(&self, names: &[&str]) -> Result<Vec<TopicInfo>, AdminError> {
+        let metadata = self.metadata()?;
         Ok(names
             .iter()
             .filter_map(|name| {
@@ -108,6 +175,16 @@ impl TopicAdmin {
                         .map(|p| p.replicas().len())
                         .max()
                         .unwrap_or(0),
+                    layout: topic
+                        .partitions()
+                        .iter()
+                        .map(|p| PartitionLayout {
+                            partition: p.id(),
+                            leader: p.leader(),
+                            replicas: p.replicas().to_vec(),
+                            in_sync: p.isr().to_vec(),
+                        })
+                        .collect(),
                 })
             })
             .collect())
@@ -117,11 +194,9 @@ impl TopicAdmin {
     pub async fn create(
         &self,
         names: &[&str],
-        partitions: i32,
-        replication_factor: i32,
+        shape: TopicShape,
     ) -> Result<Vec<CreateOutcome>, AdminError> {
-        self.create_with(names, partitions, replication_factor, &[])
-            .await
+        self.create_with(names, shape, &[]).await
     }
 
     /// Creates a compacted topic (the exactly-once state topic) if it does not exist yet; one that
@@ -129,12 +204,9 @@ impl TopicAdmin {
     pub async fn create_compacted(
         &self,
         name: &str,
-        partitions: i32,
-        replication_factor: i32,
+        shape: TopicShape,
     ) -> Result<CreateOutcome, AdminError> {
-        let outcomes = self
-            .create_with(&[name], partitions, replication_factor, COMPACTED)
-            .await?;
+        let outcomes = self.create_with(&[name], shape, COMPACTED).await?;
         outcomes
             .into_iter()
             .next()
@@ -146,6 +218,21 @@ impl TopicAdmin {
 
     /// The topic's cleanup.policy (`delete`, `compact` or `compact,delete`).
     pub async fn cleanup_policy(&self, topic: &str) -> Result<String, AdminError> {
+        Ok(self
+            .config_value(topic, "cleanup.policy")
+            .await?
+            .unwrap_or_else(|| "delete".to_string()))
+    }
+
+    /// The topic's min.insync.replicas (its own, or the broker's default it inherits).
+    pub async fn min_insync_replicas(&self, topic: &str) -> Result<Option<i32>, AdminError> {
+        Ok(self
+            .config_value(topic, "min.insync.replicas")
+            .await?
+            .and_then(|value| value.parse().ok()))
+    }
+
+    async fn config_value(&self, topic: &str, key: &str) -> Result<Option<String>, AdminError> {
         let error = |reason: String| AdminError::Config {
             topic: topic.to_string(),
             reason,
@@ -163,10 +250,7 @@ impl TopicAdmin {
             .next()
             .ok_or_else(|| error("no answer".to_string()))?
             .map_err(|code| error(code.to_string()))?;
-        Ok(resource
-            .get("cleanup.policy")
-            .and_then(|entry| entry.value.clone())
-            .unwrap_or_else(|| "delete".to_string()))
+        Ok(resource.get(key).and_then(|entry| entry.value.clone()))
     }
 
     /// Fails with [`AdminError::NotCompacted`] unless the topic is compacted.
@@ -185,8 +269,7 @@ impl TopicAdmin {
     async fn create_with(
         &self,
         names: &[&str],
-        partitions: i32,
-        replication_factor: i32,
+        shape: TopicShape,
         config: &[(&str, &str)],
     ) -> Result<Vec<CreateOutcome>, AdminError> {
         let existing = self.describe(names)?;
@@ -194,6 +277,15 @@ impl TopicAdmin {
             .iter()
             .copied()
             .filter(|n| !existing.iter().any(|e| e.name == *n))
+            .collect();
+        if !missing.is_empty() {
+            self.check_shape(shape)?;
+        }
+        let min_insync = shape.min_insync_replicas.map(|n| n.to_string());
+        let config: Vec<(&str, &str)> = config
+            .iter()
+            .copied()
+            .chain(min_insync.as_deref().map(|n| ("min.insync.replicas", n)))
             .collect();
         let deadline = Instant::now() + self.timeout;
         let mut pending = missing.clone();
@@ -203,7 +295,11 @@ impl TopicAdmin {
                 .iter()
                 .map(|n| {
                     config.iter().fold(
-                        NewTopic::new(n, partitions, TopicReplication::Fixed(replication_factor)),
+                        NewTopic::new(
+                            n,
+                            shape.partitions,
+                            TopicReplication::Fixed(shape.replication_factor),
+                        ),
                         |topic, (key, value)| topic.set(key, value),
                     )
                 })
@@ -245,8 +341,7 @@ impl TopicAdmin {
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
         }
-        self.wait_until_visible(&missing, deadline).await?;
-        let now = self.describe(names)?;
+        let now = self.wait_until_visible(names, deadline).await?;
         Ok(now
             .into_iter()
             .map(|info| {
@@ -257,6 +352,26 @@ impl TopicAdmin {
                 }
             })
             .collect())
+    }
+
+    /// Kafka would refuse these too, in its own words; said here with the numbers and the flags.
+    fn check_shape(&self, shape: TopicShape) -> Result<(), AdminError> {
+        if let Some(min_insync) = shape.min_insync_replicas
+            && min_insync > shape.replication_factor
+        {
+            return Err(AdminError::MinInsyncAboveReplicas {
+                min_insync,
+                replication_factor: shape.replication_factor,
+            });
+        }
+        let brokers = self.broker_count()?;
+        if shape.replication_factor as usize > brokers {
+            return Err(AdminError::TooFewBrokers {
+                asked: shape.replication_factor,
+                brokers,
+            });
+        }
+        Ok(())
     }
 
     /// Deletes the topics that exist and waits until the cluster no longer lists them.
@@ -297,12 +412,18 @@ impl TopicAdmin {
         Ok(existing)
     }
 
+    /// Describes the topics once every broker asked lists them all: right after creation (or
+    /// a broker's restart) one broker may still be catching up on the cluster's metadata.
     async fn wait_until_visible(
         &self,
         names: &[&str],
         deadline: Instant,
-    ) -> Result<(), AdminError> {
-        while self.describe(names)?.len() < names.len() {
+    ) -> Result<Vec<TopicInfo>, AdminError> {
+        loop {
+            let described = self.describe(names)?;
+            if described.len() == names.len() {
+                return Ok(described);
+            }
             if Instant::now() >= deadline {
                 return Err(AdminError::Create {
                     topic: names.join(", "),
@@ -311,6 +432,5 @@ impl TopicAdmin {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Ok(())
     }
 }

@@ -302,6 +302,18 @@ fn probe(
     }
 }
 
+/// Whether `host:port` refuses a TCP connection (or does not answer within half a second): a
+/// broker that is down.
+pub fn unreachable(address: &str) -> bool {
+    use std::net::{TcpStream, ToSocketAddrs};
+    match address.to_socket_addrs() {
+        Ok(resolved) => resolved
+            .into_iter()
+            .all(|socket| TcpStream::connect_timeout(&socket, Duration::from_millis(500)).is_err()),
+        Err(_) => true,
+    }
+}
+
 /// Whether every address of every bootstrap server refuses a TCP connection at once: nothing
 /// listens there, and waiting for the timeout would only delay the news. A slow, unroutable or
 /// unresolvable address is not "refused": librdkafka then gets the full timeout, as before.

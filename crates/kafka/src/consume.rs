@@ -11,7 +11,7 @@ use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::types::RDKafkaErrorCode;
 use shopstream_core::{DecodeError, Event, TopicKind, decode};
 
-use crate::admin::{AdminError, TopicAdmin};
+use crate::admin::{AdminError, TopicAdmin, TopicShape};
 use crate::consumer::{ConsumerError, EventConsumer, Subscription};
 use crate::dead_letter::{DeadLetterError, DeadLetters};
 use crate::settings::Settings;
@@ -234,11 +234,7 @@ fn dead_letters(
             .enable_time()
             .build()
             .map_err(ConsumeError::Runtime)?;
-        runtime.block_on(admin.create(
-            &[topic],
-            settings.partitions,
-            settings.replication_factor,
-        ))?;
+        runtime.block_on(admin.create(&[topic], TopicShape::of(settings)))?;
         tracing::info!("created dead-letter topic {topic}");
     }
     Ok(DeadLetters::new(settings, topic, timeout)?)

@@ -385,8 +385,8 @@ impl EventConsumer {
 
     /// The lag per assigned partition now: high watermark minus position. A partition with
     /// nothing fetched in this run counts from the group's committed offset. The high watermark
-    /// comes from librdkafka's last statistics (fetch responses carry it), or is asked of the
-    /// broker for partitions those do not cover yet.
+    /// is asked of the broker, or taken from librdkafka's last statistics when the broker does
+    /// not answer.
     pub fn exact_lag(&self, timeout: Duration) -> Result<Vec<PartitionLag>, ConsumerError> {
         let positions = self.consumer.position().map_err(ConsumerError::Offsets)?;
         let committed = self
@@ -412,16 +412,17 @@ impl EventConsumer {
                 }
                 _ => None,
             };
-            let high = known_high.get(&(topic.to_string(), partition)).copied();
-            let lag = match (start, high) {
-                (Some(position), Some(high)) => (high - position).max(0),
-                _ => {
-                    let (low, high) = self
-                        .consumer
-                        .fetch_watermarks(topic, partition, timeout)
-                        .map_err(ConsumerError::Offsets)?;
-                    // Neither fetched nor committed: all of it is still to read.
-                    (high - start.unwrap_or(low)).max(0)
+            // The broker's watermarks first: the statistics' are only as fresh as the last
+            // fetch, which may be long ago when the partition's leader was down.
+            let lag = match self.consumer.fetch_watermarks(topic, partition, timeout) {
+                // Neither fetched nor committed: all of it is still to read.
+                Ok((low, high)) => (high - start.unwrap_or(low)).max(0),
+                Err(error) => {
+                    let high = known_high.get(&(topic.to_string(), partition)).copied();
+                    match (start, high) {
+                        (Some(position), Some(high)) => (high - position).max(0),
+                        _ => return Err(ConsumerError::Offsets(error)),
+                    }
                 }
             };
             lags.push(PartitionLag {

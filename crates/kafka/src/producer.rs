@@ -32,6 +32,19 @@ pub enum ProducerError {
     Fatal(String),
 }
 
+/// Brokers of a cluster that do not answer, and what that does to a producer's partitions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicasDown {
+    /// How many brokers the cluster lists.
+    pub brokers: usize,
+    /// Those that do not answer: node id and address.
+    pub down: Vec<(i32, String)>,
+    /// Partitions of the producer's topics with a replica on them.
+    pub partitions: usize,
+    /// The fewest replicas still up among those partitions.
+    pub fewest_up: usize,
+}
+
 /// Sent, acknowledged and failed events of one topic.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TopicCounts {
@@ -250,6 +263,46 @@ impl EventProducer {
             .client()
             .fatal_error()
             .map(|(code, reason)| ProducerError::Fatal(format!("{code}: {reason}")))
+    }
+
+    /// Brokers down, and the partitions of `topics` with replicas on them: what makes writes with
+    /// acks=all fail on a replicated cluster. None when every broker the cluster lists answers.
+    pub fn replicas_down(&self, topics: &[&str], timeout: Duration) -> Option<ReplicasDown> {
+        let metadata = self.producer.client().fetch_metadata(None, timeout).ok()?;
+        let down: Vec<(i32, String)> = metadata
+            .brokers()
+            .iter()
+            .map(|b| (b.id(), format!("{}:{}", b.host(), b.port())))
+            .filter(|(_, address)| crate::client::unreachable(address))
+            .collect();
+        if down.is_empty() {
+            return None;
+        }
+        let mut partitions = 0;
+        let mut fewest_up = usize::MAX;
+        for topic in metadata
+            .topics()
+            .iter()
+            .filter(|t| topics.contains(&t.name()))
+        {
+            for partition in topic.partitions() {
+                let up = partition
+                    .replicas()
+                    .iter()
+                    .filter(|id| !down.iter().any(|(down, _)| down == *id))
+                    .count();
+                if up < partition.replicas().len() {
+                    partitions += 1;
+                    fewest_up = fewest_up.min(up);
+                }
+            }
+        }
+        Some(ReplicasDown {
+            brokers: metadata.brokers().len(),
+            down,
+            partitions,
+            fewest_up: if partitions == 0 { 0 } else { fewest_up },
+        })
     }
 
     /// The last connection problem librdkafka reported (for status lines while retrying).

@@ -82,6 +82,9 @@ settings_table! {
         "setup-topics --partitions", "Partitions per topic that setup-topics creates";
     "TOPIC_REPLICATION_FACTOR" => replication_factor: Kind::Number { min: 1, max: 32_767 }, "1",
         "setup-topics --replication-factor", "Replication factor per topic that setup-topics creates";
+    "TOPIC_MIN_INSYNC_REPLICAS" => min_insync_replicas: Kind::Number { min: 0, max: 32_767 }, "0",
+        "setup-topics --min-insync-replicas",
+        "Replicas a write must reach before it is acknowledged (min.insync.replicas of the topics setup-topics creates), 0 = 2 with a replication factor of 3 or more, else the broker's default";
     "PRODUCT_EVENTS_COUNT" => product_events_count: Kind::Number { min: 0, max: u64::MAX }, "40",
         "product-producer --count, run-multiple-producers --product-events",
         "Product events to write, 0 = until Ctrl-C";
@@ -303,6 +306,7 @@ pub struct Settings {
     pub topics: TopicNames,
     pub partitions: i32,
     pub replication_factor: i32,
+    pub min_insync_replicas: i32,
     pub product_events_count: u64,
     pub purchase_events_count: u64,
     pub user_events_count: u64,

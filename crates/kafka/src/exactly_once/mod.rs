@@ -31,7 +31,7 @@ use shopstream_core::{DecodeError, Event};
 pub use state_reader::StateReader;
 use transactor::{CommitFailure, Transactor};
 
-use crate::admin::{AdminError, TopicAdmin};
+use crate::admin::{AdminError, TopicAdmin, TopicShape};
 use crate::consumer::{LagContext, RebalanceHook};
 use crate::settings::Settings;
 
@@ -556,7 +556,7 @@ impl Member {
         let records = self.buffers[..count]
             .iter()
             .map(|(key, value)| (key.as_slice(), value.as_slice()));
-        self.transactor.commit(records, &offsets, &group)?;
+        self.transactor.commit(records, &offsets, group)?;
         self.fresh_starts.clear();
         for slots in self.owned.values_mut() {
             for owned in slots.iter_mut().flatten() {
@@ -754,11 +754,7 @@ fn ensure_state_topic(settings: &Settings, config: &Config) -> Result<(), Exactl
     runtime.block_on(async {
         if admin.describe(&[&config.state_topic])?.is_empty() {
             admin
-                .create_compacted(
-                    &config.state_topic,
-                    settings.partitions,
-                    settings.replication_factor,
-                )
+                .create_compacted(&config.state_topic, TopicShape::of(settings))
                 .await?;
             tracing::info!("created the state topic {}", config.state_topic);
         }

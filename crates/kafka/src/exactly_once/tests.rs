@@ -49,7 +49,7 @@ fn a_commit_writes_the_records_in_a_committed_transaction() {
         .add_partition_offset("input", 0, Offset::Offset(42))
         .unwrap();
     transactor
-        .commit([(b"k".as_slice(), b"v".as_slice())], &offsets, &group)
+        .commit([(b"k".as_slice(), b"v".as_slice())], &offsets, group)
         .expect("committed");
     // (The mock keeps no transactional offsets; the end-to-end tests check them on a broker.)
     let (_, high) = consumer

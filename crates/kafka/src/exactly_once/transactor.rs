@@ -3,6 +3,8 @@
 //! consumer's group metadata, so the broker refuses them from a member the group has moved on
 //! from, and the whole transaction aborts).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use rdkafka::consumer::ConsumerGroupMetadata;
@@ -16,7 +18,10 @@ use crate::client::{ShopContext, client_config_with};
 use crate::settings::Settings;
 
 pub struct Transactor {
-    producer: BaseProducer<ShopContext>,
+    /// Shared with the thread that sends the offsets (see `send_offsets`).
+    producer: Arc<BaseProducer<ShopContext>>,
+    /// Set when a call into the producer never returned: it cannot be used again.
+    abandoned: AtomicBool,
     topic: String,
     transactional_id: String,
     timeout: Duration,
@@ -70,7 +75,8 @@ impl Transactor {
             )
         })?;
         Ok(Transactor {
-            producer,
+            producer: Arc::new(producer),
+            abandoned: AtomicBool::new(false),
             topic: topic.to_string(),
             transactional_id: transactional_id.to_string(),
             timeout,
@@ -81,9 +87,9 @@ impl Transactor {
         &self.transactional_id
     }
 
-    /// Whether the producer hit a fatal error and can do no more.
+    /// Whether the producer hit a fatal error, or was abandoned, and can do no more.
     pub fn is_lost(&self) -> bool {
-        self.producer.client().fatal_error().is_some()
+        self.abandoned.load(Ordering::Relaxed) || self.producer.client().fatal_error().is_some()
     }
 
     /// Writes `records` (key, value) and commits `offsets` for `group`, all in one transaction.
@@ -91,7 +97,7 @@ impl Transactor {
         &self,
         records: impl IntoIterator<Item = (&'r [u8], &'r [u8])>,
         offsets: &TopicPartitionList,
-        group: &ConsumerGroupMetadata,
+        group: ConsumerGroupMetadata,
     ) -> Result<(), CommitFailure> {
         let started = std::time::Instant::now();
         self.producer
@@ -130,12 +136,7 @@ impl Transactor {
             }
         }
         let written = started.elapsed();
-        if let Err(error) = self
-            .producer
-            .send_offsets_to_transaction(offsets, group, self.timeout)
-        {
-            return Err(self.abort(self.failed(error, "send the offsets of")));
-        }
+        self.send_offsets(offsets, group)?;
         let offsets_sent = started.elapsed();
         // rdkafka's commit flushes first, polling in steps of 100 ms: a commit would take 100 ms
         // however little it waits for. Wait for the deliveries here in short steps instead.
@@ -161,6 +162,40 @@ impl Transactor {
             started.elapsed()
         );
         Ok(())
+    }
+
+    /// Adds the offsets to the transaction. librdkafka's send_offsets_to_transaction can wait
+    /// forever, whatever its timeout, for a group coordinator on a broker that went away
+    /// (confluentinc/librdkafka#5456 and #5511, seen when a node of a cluster is killed): the call
+    /// gets a thread of its own, and when it does not answer in time the producer is given up
+    /// (left to that thread) and a new one takes over, as after a fatal error.
+    fn send_offsets(
+        &self,
+        offsets: &TopicPartitionList,
+        group: ConsumerGroupMetadata,
+    ) -> Result<(), CommitFailure> {
+        let (answer, answered) = std::sync::mpsc::sync_channel(1);
+        let producer = Arc::clone(&self.producer);
+        let offsets = offsets.clone();
+        let timeout = self.timeout;
+        std::thread::Builder::new()
+            .name("send-offsets".to_string())
+            .spawn(move || {
+                let _ =
+                    answer.send(producer.send_offsets_to_transaction(&offsets, &group, timeout));
+            })
+            .map_err(|error| CommitFailure::Aborted(format!("cannot start a thread: {error}")))?;
+        match answered.recv_timeout(self.timeout + Duration::from_secs(5)) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(self.abort(self.failed(error, "send the offsets of"))),
+            Err(_) => {
+                self.abandoned.store(true, Ordering::Relaxed);
+                Err(CommitFailure::ProducerLost(format!(
+                    "the group coordinator did not take the transaction's offsets within {}",
+                    crate::client::seconds(self.timeout + Duration::from_secs(5))
+                )))
+            }
+        }
     }
 
     /// Aborts the open transaction after a failure (if the producer still can).
