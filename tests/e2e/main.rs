@@ -26,4 +26,5 @@ mod producers;
 mod readme;
 mod sasl;
 mod setup_topics;
+mod shard;
 mod tls;
