@@ -6,10 +6,12 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::Args;
 use colored::Colorize;
 use comfy_table::{CellAlignment, Table, presets};
 use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use shopstream_core::shard::Shard;
 use shopstream_core::simulator::{Quota, Quotas, Simulator};
 use shopstream_core::{Catalog, Event, PerTopic, TopicKind};
 use shopstream_kafka::producer::{EventProducer, TopicCounts};
@@ -43,6 +45,12 @@ pub struct PaceArgs {
     /// At the end or on Ctrl-C, wait this long at most for the events in flight
     #[arg(long, default_value = "30s", value_parser = crate::parse_duration, value_name = "DURATION")]
     pub flush_timeout: Duration,
+
+    /// Write only shard I of N of the run (e.g. 2/3): its own users and its share of every count,
+    /// so that N processes given the same flags, shards 1/N to N/N, write the whole run together
+    // Parsed after clap, so that a bad value is one error line (clap adds usage lines).
+    #[arg(long, value_name = "I/N", allow_hyphen_values = true)]
+    pub shard: Option<String>,
 }
 
 /// Above this rate, per-event lines are too fast to read: a progress bar replaces them.
@@ -84,13 +92,35 @@ pub fn run(
         None if settings.event_delay_ms == 0 => 0.0,
         None => targets.len() as f64 * 1000.0 / settings.event_delay_ms as f64,
     };
+    let shard = match &pace.shard {
+        Some(text) => Some(text.parse::<Shard>().context("--shard")?),
+        None => None,
+    };
     let catalog = Catalog::load(&settings.products_file, &settings.users_file)?;
-    let mut simulator = Simulator::new(&catalog, pace.seed, job.quotas)?;
+    let all_users = catalog.users.len();
+    let (catalog, quotas, seed) = match shard {
+        Some(shard) => (
+            shard
+                .catalog(catalog)
+                .with_context(|| settings.users_file.display().to_string())?,
+            shard.quotas(job.quotas),
+            pace.seed.map(|seed| shard.seed(seed)),
+        ),
+        None => (catalog, job.quotas, pace.seed),
+    };
+    // A shard whose share of every count is 0 (counts smaller than the number of shards) writes
+    // nothing, and that is a success: the shards together still write the counts asked for.
+    let mut simulator = if quotas.emits_any() {
+        Some(Simulator::new(&catalog, seed, quotas)?)
+    } else {
+        None
+    };
     let mut producer = EventProducer::connect(settings, timeout, &targets, job.tool)?;
 
-    let total = targets.iter().map(|&t| match job.quotas.get(t) {
+    let total = targets.iter().map(|&t| match quotas.get(t) {
         Quota::Exactly(n) => Some(n),
-        _ => None,
+        Quota::Off => Some(0),
+        Quota::Unlimited => None,
     });
     let total: Option<u64> = total.sum();
     let mut display = choose_display(pace, rate, total);
@@ -109,7 +139,7 @@ pub fn run(
     let mut interrupted = false;
     // `--json | head`: the reader is gone; stop writing events, deliver those sent, say nothing.
     let mut reader_gone = false;
-    while let Some(event) = simulator.next_event() {
+    while let Some(event) = simulator.as_mut().and_then(Simulator::next_event) {
         producer.send(&event)?;
         sent += 1;
         if let Err(error) = show(&mut display, &event) {
@@ -166,7 +196,14 @@ pub fn run(
     }
     let counts = producer.counts();
     let failed: u64 = counts.values().map(|c| c.failed).sum();
-    let report = summary_table(&settings.topics, &targets, &counts, elapsed);
+    let mut report = summary_table(&settings.topics, &targets, &counts, elapsed);
+    if let Some(shard) = shard {
+        // A line of its own above the table: the rows stay as scripts read them.
+        report = format!(
+            "shard {shard}: {} of the {all_users} users\n{report}",
+            catalog.users.len()
+        );
+    }
     if reader_gone {
         // Quiet: the reader asked for no more.
     } else if matches!(display, Display::Json(_)) {

@@ -12,10 +12,12 @@ use shopstream_core::simulator::{Quota, Quotas};
 /// The three topics tell consistent stories: every purchase follows an add_to_cart of the same
 /// user, session and product, and each session's activity falls between its login and logout.
 /// The per-topic counts are met exactly (the original demo's 40, 15 and 30 by default).
+/// With --shard I/N, N launchers given the same counts (on N machines, say) each simulate a
+/// disjoint share of the users and write their share of the counts: together, exactly the counts.
 #[derive(Debug, Parser)]
 #[command(
     version,
-    after_help = "Examples:\n  run-multiple-producers                       # 40 / 15 / 30 events, like the original\n  run-multiple-producers --product-events 1000 --purchases 200 --user-events 500 --rate 0\n  run-multiple-producers --product-events 0 --purchases 0 --user-events 0 --rate 20000\n                                               # (counts 0: until Ctrl-C)"
+    after_help = "Examples:\n  run-multiple-producers                       # 40 / 15 / 30 events, like the original\n  run-multiple-producers --product-events 1000 --purchases 200 --user-events 500 --rate 0\n  run-multiple-producers --product-events 0 --purchases 0 --user-events 0 --rate 20000\n                                               # (counts 0: until Ctrl-C)\n  run-multiple-producers --shard 2/3 --seed 7 --rate 0   # shard 2 of 3 (one per machine)"
 )]
 struct Cli {
     #[command(flatten)]

@@ -32,4 +32,5 @@ mod producers;
 mod readme;
 mod sasl;
 mod setup_topics;
+mod shard;
 mod tls;

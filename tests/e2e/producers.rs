@@ -4,30 +4,9 @@ use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use shopstream_core::{Event, TopicKind, decode, stories};
+use shopstream_core::{TopicKind, stories};
 
 use crate::util::*;
-
-/// Decodes every record of a topic, checking it is valid for that topic and keyed by user_id.
-fn decode_topic(records: &[Record], kind: TopicKind) -> Vec<Event<'static>> {
-    records
-        .iter()
-        .map(|record| {
-            let event = decode(&record.payload, Some(kind)).unwrap_or_else(|e| {
-                panic!(
-                    "invalid event in {kind}: {e}: {}",
-                    String::from_utf8_lossy(&record.payload)
-                )
-            });
-            assert_eq!(
-                record.key.as_deref(),
-                Some(event.user_id.as_bytes()),
-                "key is the user_id"
-            );
-            event.into_owned()
-        })
-        .collect()
-}
 
 #[test]
 fn each_producer_writes_exactly_count_valid_events_to_its_own_topic() {

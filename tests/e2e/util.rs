@@ -490,6 +490,30 @@ pub fn read_topic_at(servers: &str, topic: &str) -> Vec<Record> {
     records
 }
 
+/// Decodes every record of a topic, checking it is valid for that topic and keyed by user_id.
+pub fn decode_topic(
+    records: &[Record],
+    kind: shopstream_core::TopicKind,
+) -> Vec<shopstream_core::Event<'static>> {
+    records
+        .iter()
+        .map(|record| {
+            let event = shopstream_core::decode(&record.payload, Some(kind)).unwrap_or_else(|e| {
+                panic!(
+                    "invalid event in {kind}: {e}: {}",
+                    String::from_utf8_lossy(&record.payload)
+                )
+            });
+            assert_eq!(
+                record.key.as_deref(),
+                Some(event.user_id.as_bytes()),
+                "key is the user_id"
+            );
+            event.into_owned()
+        })
+        .collect()
+}
+
 /// Fresh topics (deleted when the returned guard drops) holding a seeded launcher run of
 /// (product events, purchases, user events).
 pub fn topics_with_events(test: &str, seed: u64, counts: (u64, u64, u64)) -> (TopicSet, Cleanup) {

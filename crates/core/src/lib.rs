@@ -6,6 +6,7 @@
 //! - [`event`]: the event model and its JSON encoding; [`decode`]: the strict decoder
 //! - [`catalog`]: products and users from data/*.json, validated
 //! - [`simulator`]: shoppers living sessions, steered to exact per-topic quotas
+//! - [`shard`]: one of N disjoint parts of a producer run (its users, counts and seed)
 //! - [`stories`]: checks that a stream tells coherent shopper stories
 //! - [`metrics`]: the metrics engine; [`checkpoint`]: its state and offsets saved to a file;
 //!   [`group_state`]: its state per input partition on the exactly-once state topic, merged
@@ -17,6 +18,7 @@ pub mod event;
 pub mod group_state;
 pub mod metrics;
 pub mod money;
+pub mod shard;
 pub mod simulator;
 pub mod stories;
 pub mod timestamp;

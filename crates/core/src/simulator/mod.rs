@@ -79,6 +79,13 @@ impl Quotas {
         quotas
     }
 
+    /// Whether any topic is emitted (a Simulator needs one).
+    pub fn emits_any(&self) -> bool {
+        [self.product_events, self.purchases, self.user_events]
+            .iter()
+            .any(|quota| *quota != Quota::Off)
+    }
+
     pub fn get(&self, topic: TopicKind) -> Quota {
         match topic {
             TopicKind::ProductEvents => self.product_events,
