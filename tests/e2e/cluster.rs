@@ -25,7 +25,7 @@ fn topic_of<'t>(topics: &'t TopicSet, event_type: &str) -> &'t str {
 /// Per topic, per key: the event ids in the order given.
 type ByKey = BTreeMap<String, BTreeMap<String, Vec<String>>>;
 
-fn event_ids_by_key<'a>(events: impl Iterator<Item = (String, Value)>) -> ByKey {
+fn event_ids_by_key(events: impl Iterator<Item = (String, Value)>) -> ByKey {
     let mut by_key = ByKey::new();
     for (topic, event) in events {
         by_key

@@ -1,5 +1,6 @@
-//! Sharded producers (`--shard I/N`) against the real broker: N launchers given the same counts
-//! write the counts together, with disjoint users and whole stories.
+//! Sharded producers (`--shard I/N`) on the three-node cluster (or, without one, the test
+//! broker): N launchers given the same counts write the counts together, with disjoint users and
+//! whole stories.
 
 use std::collections::{HashMap, HashSet};
 use std::process::{Output, Stdio};
@@ -13,9 +14,10 @@ const TOTALS: (u64, u64, u64) = (3001, 601, 1502);
 
 /// Shard `shard` of the seeded run of [`TOTALS`], started (not waited for), events as JSON on
 /// stdout and the summary on stderr.
-fn spawn_shard(topics: &TopicSet, shard: &str) -> std::process::Child {
+fn spawn_shard(servers: &str, topics: &TopicSet, shard: &str) -> std::process::Child {
     let (product_events, purchases, user_events) = TOTALS;
     tool("run-multiple-producers", topics)
+        .env("KAFKA_BOOTSTRAP_SERVERS", servers)
         .args(["--shard", shard, "--rate", "0", "--seed", "7", "--json"])
         .args(["--product-events", &product_events.to_string()])
         .args(["--purchases", &purchases.to_string()])
@@ -57,11 +59,26 @@ fn three_shards_write_the_totals_together_with_disjoint_users_and_whole_stories(
         return;
     }
     let topics = TopicSet::new("shard");
-    let _cleanup = Cleanup(topics.clone());
-    create_topics(&topics);
+    // On the replicated three-node cluster when the run has one (scripts/test.sh starts it), as
+    // three machines' launchers would write; else on the test broker.
+    let cluster = crate::test_cluster::cluster();
+    let servers = match &cluster {
+        Some(cluster) => {
+            cluster.create_topics(&topics, 3);
+            cluster.bootstrap()
+        }
+        None => {
+            create_topics(&topics);
+            bootstrap()
+        }
+    };
+    let _cleanup = CleanupAt(servers.clone(), topics.clone());
     let shards = ["1/3", "2/3", "3/3"];
     // All three at once, as on three machines.
-    let children: Vec<_> = shards.iter().map(|s| spawn_shard(&topics, s)).collect();
+    let children: Vec<_> = shards
+        .iter()
+        .map(|s| spawn_shard(&servers, &topics, s))
+        .collect();
     let outputs: Vec<Output> = children
         .into_iter()
         .zip(shards)
@@ -120,7 +137,7 @@ fn three_shards_write_the_totals_together_with_disjoint_users_and_whole_stories(
         (TopicKind::Purchases, &topics.purchases, TOTALS.1),
         (TopicKind::UserEvents, &topics.user_events, TOTALS.2),
     ] {
-        let records = read_topic(topic);
+        let records = read_topic_at(&servers, topic);
         let events = decode_topic(&records, kind);
         assert_eq!(events.len() as u64, expected, "{kind}");
         all.extend(events);
@@ -141,7 +158,7 @@ fn three_shards_write_the_totals_together_with_disjoint_users_and_whole_stories(
     assert_eq!(printed, stored);
 
     // A seeded shard is reproducible: shard 2/3 again prints the very same bytes.
-    let again = wait_ok(spawn_shard(&topics, "2/3"), "2/3");
+    let again = wait_ok(spawn_shard(&servers, &topics, "2/3"), "2/3");
     assert_eq!(again.stdout, outputs[1].stdout);
 }
 
