@@ -175,7 +175,17 @@ fn list_shows_partitions_and_replication_and_missing_topics() {
         assert_eq!(topic["exists"], true);
         assert_eq!(topic["partitions"], 3);
         assert_eq!(topic["replication_factor"], 1);
+        // One broker: node 1 leads every partition and is its only replica, in sync.
+        let layout = topic["layout"].as_array().unwrap();
+        assert_eq!(layout.len(), 3, "{topic}");
+        for (partition, p) in layout.iter().enumerate() {
+            assert_eq!(
+                p,
+                &serde_json::json!({"partition": partition, "leader": 1, "replicas": [1], "in_sync": [1]})
+            );
+        }
     }
+    assert_eq!(after["brokers"], 1);
     let human = run_ok(tool("setup-topics", &topics).arg("--list"));
     let text = String::from_utf8_lossy(&human.stdout);
     for name in topics.names() {
@@ -188,6 +198,47 @@ fn list_shows_partitions_and_replication_and_missing_topics() {
             "{text}"
         );
     }
+    assert!(text.contains("(1 broker):"), "{text}");
+    assert_eq!(
+        text.matches("partition 2  leader 1  replicas 1  in sync 1\n")
+            .count(),
+        4,
+        "{text}"
+    );
+}
+
+#[test]
+fn more_replicas_than_brokers_is_one_clear_error_naming_both() {
+    if skip_without_broker() {
+        return;
+    }
+    let topics = TopicSet::new("too-many-replicas");
+    let _cleanup = Cleanup(topics.clone());
+    let output = tool("setup-topics", &topics)
+        .args(["--replication-factor", "3"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert_eq!(
+        one_error_line(&output),
+        "error: replication factor 3 needs 3 brokers, and the cluster has 1 up \
+         (--replication-factor, TOPIC_REPLICATION_FACTOR)"
+    );
+    let output = tool("setup-topics", &topics)
+        .args(["--min-insync-replicas", "2"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert_eq!(
+        one_error_line(&output),
+        "error: min.insync.replicas 2 is more than the replication factor 1: no write could \
+         ever be acknowledged (--min-insync-replicas, TOPIC_MIN_INSYNC_REPLICAS)"
+    );
+    assert_eq!(
+        partitions(&topics.names()),
+        vec![None; 3],
+        "nothing created"
+    );
 }
 
 #[test]
