@@ -40,6 +40,11 @@ use crate::settings::Settings;
 /// (transaction.timeout.ms, 10 s).
 const RESTORE_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long a transactional producer waits for its transaction coordinator: when a node of a
+/// cluster has just crashed, the coordinators it held move to the other nodes once the cluster
+/// notices (after about 10 s).
+const COORDINATOR_TIMEOUT: Duration = Duration::from_secs(30);
+
 #[derive(Debug, thiserror::Error)]
 pub enum ExactlyOnceError {
     #[error(transparent)]
@@ -198,7 +203,7 @@ impl ExactlyOnce {
             settings,
             &config.state_topic,
             &transactional_id(&config.group, &instance, 1),
-            config.timeout,
+            COORDINATOR_TIMEOUT.max(config.timeout),
         )?;
         tracing::debug!(
             "exactly-once member {instance} of group {}, transactional id {}",
@@ -486,14 +491,15 @@ impl Member {
         }
     }
 
-    /// A new transactional producer, after the broker fenced the old one.
+    /// A new transactional producer, after the broker fenced the old one (or it was abandoned).
+    /// See [`COORDINATOR_TIMEOUT`].
     fn replace_producer(&mut self) -> Result<(), ExactlyOnceError> {
         self.producers += 1;
         self.transactor = Transactor::connect(
             &self.settings,
             &self.config.state_topic,
             &transactional_id(&self.config.group, &self.instance, self.producers),
-            self.config.timeout,
+            COORDINATOR_TIMEOUT.max(self.config.timeout),
         )?;
         Ok(())
     }

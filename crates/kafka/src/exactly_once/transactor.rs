@@ -66,14 +66,30 @@ impl Transactor {
         )
         .create_with_context(ShopContext::default())
         .map_err(|error| ExactlyOnceError::Producer(error.to_string()))?;
-        producer.init_transactions(timeout).map_err(|error| {
-            init_error(
-                error,
-                transactional_id,
-                &settings.bootstrap_servers,
-                timeout,
-            )
-        })?;
+        // A broker that has just gone away (the transaction coordinator's, when a node of a cluster
+        // crashed) is replaced within seconds: ask again while there is time.
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match producer.init_transactions(left.max(Duration::from_millis(100))) {
+                Ok(()) => break,
+                Err(KafkaError::Transaction(rd))
+                    if worth_retrying(&rd)
+                        && std::time::Instant::now() + Duration::from_millis(500) < deadline =>
+                {
+                    tracing::debug!("init_transactions: {rd}; asking again");
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+                Err(error) => {
+                    return Err(init_error(
+                        error,
+                        transactional_id,
+                        &settings.bootstrap_servers,
+                        timeout,
+                    ));
+                }
+            }
+        }
         Ok(Transactor {
             producer: Arc::new(producer),
             abandoned: AtomicBool::new(false),
@@ -223,6 +239,21 @@ impl Transactor {
             CommitFailure::Aborted(text)
         }
     }
+}
+
+/// Whether init_transactions may be asked again after this error: one librdkafka flags as
+/// retriable, or a broker connection lost on the way.
+fn worth_retrying(error: &RDKafkaError) -> bool {
+    !error.is_fatal()
+        && (error.is_retriable()
+            || matches!(
+                error.code(),
+                RDKafkaErrorCode::BrokerTransportFailure
+                    | RDKafkaErrorCode::AllBrokersDown
+                    | RDKafkaErrorCode::CoordinatorNotAvailable
+                    | RDKafkaErrorCode::NotCoordinator
+                    | RDKafkaErrorCode::CoordinatorLoadInProgress
+            ))
 }
 
 /// Refusals by the broker's ACLs, which no retry mends.
