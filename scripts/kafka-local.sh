@@ -147,18 +147,27 @@ require_maven() {
     die "Maven is needed once to fetch the Kafka jars, and 'mvn' is not on PATH (Debian/Ubuntu: apt-get install maven)"
 }
 
-# Resolves the pinned Kafka release once; later calls reuse the cached classpath.
+# Resolves the pinned Kafka release once; later calls reuse the cached classpath. Two starts at
+# once (a broker and a cluster, say) take turns: one resolves, the other then finds it done.
 resolve_classpath() {
   if [ -s "$classpath_file" ] && all_jars_present; then
     return
   fi
+  mkdir -p "$cache_dir/kafka"
+  local lock
+  exec {lock}>"$cache_dir/kafka/resolve.lock"
+  flock "$lock"
+  if [ -s "$classpath_file" ] && all_jars_present; then
+    exec {lock}>&-
+    return
+  fi
   require_maven
   say "resolving Apache Kafka $kafka_version from Maven Central (cached in .cache/, once)..."
-  mkdir -p "$cache_dir/kafka"
   mvn -q -B -f "$root/scripts/kafka/pom.xml" -Dmaven.repo.local="$cache_dir/m2" \
     dependency:build-classpath -Dmdep.outputFile="$classpath_file.tmp" >&2 ||
     die "Maven could not resolve org.apache.kafka:kafka_2.13:$kafka_version (see the output above)"
   mv "$classpath_file.tmp" "$classpath_file"
+  exec {lock}>&-
 }
 
 all_jars_present() {

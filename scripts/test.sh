@@ -58,7 +58,9 @@ stop_brokers() {
   if [ "$cluster_started_here" = 1 ]; then env "${cluster[@]}" scripts/kafka-local.sh stop || true; fi
 }
 trap stop_brokers EXIT
-# Both start at once (a fresh one for every run); the JVMs take a while on two cores.
+# Both start at once (a fresh one for every run); the JVMs take a while on two cores. Kafka's jars
+# are fetched first, once, not by both at the same time.
+scripts/kafka-local.sh classpath >/dev/null
 starting=()
 if ! scripts/kafka-local.sh status >/dev/null 2>&1; then
   rm -rf "$KAFKA_LOCAL_DIR"

@@ -5,7 +5,7 @@
 //! across a node's crash.
 
 use std::collections::{BTreeMap, HashSet};
-use std::process::{Child, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -71,15 +71,21 @@ fn summary_acknowledged(stderr: &str, topics: &TopicSet) -> u64 {
         .sum()
 }
 
-fn wait(child: Child, name: &str) -> Output {
-    let output = child.wait_with_output().expect("it ends");
-    assert!(
-        output.status.success(),
-        "{name} failed with {}\nstderr:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
+/// run-multiple-producers on the cluster with these flags and counts (product events, purchases,
+/// user events).
+fn launcher(
+    cluster: &TestCluster,
+    topics: &TopicSet,
+    flags: &[&str],
+    counts: (u64, u64, u64),
+) -> Command {
+    let mut command = cluster.tool("run-multiple-producers", topics);
+    command
+        .args(flags)
+        .args(["--product-events", &counts.0.to_string()])
+        .args(["--purchases", &counts.1.to_string()])
+        .args(["--user-events", &counts.2.to_string()]);
+    command
 }
 
 fn sleep(seconds: u64) {
@@ -117,16 +123,16 @@ fn a_leader_killed_under_load_loses_and_duplicates_nothing() {
         .spawn()
         .unwrap();
     // 200,000 events over about 10 s, every event printed as it is sent.
-    let producer = cluster
-        .tool("run-multiple-producers", &topics)
-        .args(["--json", "--seed", "31", "--rate", "20000"])
-        .args(["--product-events", &counts.0.to_string()])
-        .args(["--purchases", &counts.1.to_string()])
-        .args(["--user-events", &counts.2.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let producer = launcher(
+        &cluster,
+        &topics,
+        &["--json", "--seed", "31", "--rate", "20000"],
+        counts,
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
     sleep(3);
     let leader = cluster.leader(&topics.product_events, 0);
     cluster.kill(leader);
@@ -134,7 +140,7 @@ fn a_leader_killed_under_load_loses_and_duplicates_nothing() {
     sleep(4);
     cluster.start_node(leader);
 
-    let produced = wait(producer, "run-multiple-producers");
+    let produced = finished(producer, "run-multiple-producers");
     let stderr = String::from_utf8_lossy(&produced.stderr);
     assert_eq!(
         summary_acknowledged(&stderr, &topics),
@@ -158,7 +164,7 @@ fn a_leader_killed_under_load_loses_and_duplicates_nothing() {
     );
 
     // The reader went on through the failover and counted every event at least once.
-    let read = wait(reader, "metrics-consumer");
+    let read = finished(reader, "metrics-consumer");
     let report = json_lines(&read).last().expect("a final report").clone();
     let expected = expected_report_at(&cluster.bootstrap(), &topics);
     assert_eq!(expected["events"], 200_000);
@@ -184,14 +190,12 @@ fn one_node_down_goes_on_and_two_down_fail_clearly_without_losing_what_was_ackno
 
     cluster.kill(3);
     let counts = (10_000, 2_000, 5_000);
-    let output = run_ok(
-        cluster
-            .tool("run-multiple-producers", &topics)
-            .args(["--quiet", "--seed", "32", "--rate", "0"])
-            .args(["--product-events", &counts.0.to_string()])
-            .args(["--purchases", &counts.1.to_string()])
-            .args(["--user-events", &counts.2.to_string()]),
-    );
+    let output = run_ok(&mut launcher(
+        &cluster,
+        &topics,
+        &["--quiet", "--seed", "32", "--rate", "0"],
+        counts,
+    ));
     assert_acknowledged(&output, &topics, counts);
     let read = run_ok(
         cluster
@@ -271,16 +275,16 @@ fn exactly_once_figures_stay_exact_across_a_node_crash() {
     };
     let a = member();
     let b = member();
-    let producer = cluster
-        .tool("run-multiple-producers", &topics)
-        .args(["--quiet", "--seed", "34", "--rate", "8000"])
-        .args(["--product-events", &counts.0.to_string()])
-        .args(["--purchases", &counts.1.to_string()])
-        .args(["--user-events", &counts.2.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let producer = launcher(
+        &cluster,
+        &topics,
+        &["--quiet", "--seed", "34", "--rate", "8000"],
+        counts,
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
     sleep(3);
     // The node leading the state topic's first partition: its transactions are in flight.
     let node = cluster.leader(&topics.state, 0);
@@ -289,9 +293,13 @@ fn exactly_once_figures_stay_exact_across_a_node_crash() {
     sleep(4);
     cluster.start_node(node);
 
-    assert_acknowledged(&wait(producer, "run-multiple-producers"), &topics, counts);
-    let a = wait(a, "member a");
-    let b = wait(b, "member b");
+    assert_acknowledged(
+        &finished(producer, "run-multiple-producers"),
+        &topics,
+        counts,
+    );
+    let a = finished(a, "member a");
+    let b = finished(b, "member b");
     let expected = expected_report_at(&cluster.bootstrap(), &topics);
     assert_eq!(expected["events"], 50_000);
     let viewed = json_lines(&run_ok(

@@ -49,18 +49,6 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success(), "kill -{name}");
 }
 
-/// Waits for a member and returns its output; fails the test if it failed.
-fn finished(child: Child, name: &str) -> Output {
-    let output = child.wait_with_output().expect("the member ends");
-    assert!(
-        output.status.success(),
-        "member {name} failed with {}\nstderr:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
 /// The figures of a JSON report: everything but the report kind, group, lag and coverage.
 fn figures(report: &Value) -> Value {
     let mut figures = report.clone();

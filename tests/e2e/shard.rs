@@ -28,17 +28,6 @@ fn spawn_shard(servers: &str, topics: &TopicSet, shard: &str) -> std::process::C
         .expect("the launcher starts")
 }
 
-fn wait_ok(child: std::process::Child, shard: &str) -> Output {
-    let output = child.wait_with_output().expect("the launcher ends");
-    assert!(
-        output.status.success(),
-        "shard {shard} failed with {}\nstderr:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
 /// The events a launcher printed with --json.
 fn printed_events(output: &Output) -> Vec<Event<'static>> {
     output
@@ -82,7 +71,7 @@ fn three_shards_write_the_totals_together_with_disjoint_users_and_whole_stories(
     let outputs: Vec<Output> = children
         .into_iter()
         .zip(shards)
-        .map(|(child, shard)| wait_ok(child, shard))
+        .map(|(child, shard)| finished(child, &format!("shard {shard}")))
         .collect();
 
     // Each shard's summary names it and counts its share: total / 3, the remainder to the first.
@@ -158,7 +147,7 @@ fn three_shards_write_the_totals_together_with_disjoint_users_and_whole_stories(
     assert_eq!(printed, stored);
 
     // A seeded shard is reproducible: shard 2/3 again prints the very same bytes.
-    let again = wait_ok(spawn_shard(&servers, &topics, "2/3"), "2/3");
+    let again = finished(spawn_shard(&servers, &topics, "2/3"), "shard 2/3");
     assert_eq!(again.stdout, outputs[1].stdout);
 }
 

@@ -285,6 +285,19 @@ pub fn binary(name: &str) -> PathBuf {
     PathBuf::from(path)
 }
 
+/// Waits for a spawned tool and returns its output, failing the test (with its stderr) if it
+/// failed; `name` says which in the message.
+pub fn finished(child: std::process::Child, name: &str) -> Output {
+    let output = child.wait_with_output().expect("it ends");
+    assert!(
+        output.status.success(),
+        "{name} failed with {}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 /// Runs a command and returns its output, failing the test (with both streams) if it failed.
 pub fn run_ok(command: &mut Command) -> Output {
     let output = command.output().expect("the binary runs");
