@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use rdkafka::types::RDKafkaErrorCode;
 use shopstream_core::group_state::{self, Coverage, StateError, StateRecord};
 use shopstream_core::metrics::MetricsEngine;
 use shopstream_core::{DecodeError, Event};
@@ -624,9 +625,25 @@ impl Member {
         // any transaction still open on them to end, so each offset is one a commit completed. A
         // crashed member's open transaction ends when the broker aborts it: after
         // transaction.timeout.ms, on its next check for such transactions (10 s by default).
-        let committed = consumer
-            .committed_offsets(partitions.clone(), RESTORE_TIMEOUT)
-            .map_err(ExactlyOnceError::Offsets)?;
+        // The group coordinator may be on a node that has just crashed: librdkafka then gives up
+        // early (timed out, transport failure) while another node takes the group over within
+        // seconds, so ask again until the deadline.
+        let committed = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match consumer.committed_offsets(partitions.clone(), left) {
+                Ok(committed) => break committed,
+                Err(error)
+                    if coordinator_moving(&error)
+                        && Instant::now() + Duration::from_millis(500) < deadline =>
+                {
+                    tracing::warn!(
+                        "cannot read the group's committed offsets yet ({error}); asking again"
+                    );
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+                Err(error) => return Err(ExactlyOnceError::Offsets(error)),
+            }
+        };
         let mut wanted: Vec<(String, i32, Offset)> = Vec::new();
         for element in committed.elements() {
             // A partition whose offset could not be read is not a partition never committed:
@@ -767,6 +784,22 @@ fn ensure_state_topic(settings: &Settings, config: &Config) -> Result<(), Exactl
         admin.check_compacted(&config.state_topic).await
     })?;
     Ok(())
+}
+
+/// Whether an error is what a group coordinator's broker going away looks like for a while.
+fn coordinator_moving(error: &KafkaError) -> bool {
+    matches!(
+        error.rdkafka_error_code(),
+        Some(
+            RDKafkaErrorCode::OperationTimedOut
+                | RDKafkaErrorCode::RequestTimedOut
+                | RDKafkaErrorCode::BrokerTransportFailure
+                | RDKafkaErrorCode::AllBrokersDown
+                | RDKafkaErrorCode::CoordinatorNotAvailable
+                | RDKafkaErrorCode::NotCoordinator
+                | RDKafkaErrorCode::CoordinatorLoadInProgress
+        )
+    )
 }
 
 #[cfg(test)]
