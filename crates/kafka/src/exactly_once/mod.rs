@@ -626,8 +626,8 @@ impl Member {
         // crashed member's open transaction ends when the broker aborts it: after
         // transaction.timeout.ms, on its next check for such transactions (10 s by default).
         // The group coordinator may be on a node that has just crashed: librdkafka then gives up
-        // early (timed out, transport failure) while another node takes the group over within
-        // seconds, so ask again until the deadline.
+        // early (timed out, transport failure, unknown partition) while another node takes the
+        // group over within seconds, so ask again until the deadline.
         let committed = loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match consumer.committed_offsets(partitions.clone(), left) {
@@ -786,18 +786,17 @@ fn ensure_state_topic(settings: &Settings, config: &Config) -> Result<(), Exactl
     Ok(())
 }
 
-/// Whether an error is what a group coordinator's broker going away looks like for a while.
+/// Whether an error may pass while a group coordinator moves off a crashed node: librdkafka then
+/// answers with timeouts, transport failures, unknown partitions or coordinator errors for a few
+/// seconds. Refusals by the broker's ACLs never pass.
 fn coordinator_moving(error: &KafkaError) -> bool {
-    matches!(
+    !matches!(
         error.rdkafka_error_code(),
         Some(
-            RDKafkaErrorCode::OperationTimedOut
-                | RDKafkaErrorCode::RequestTimedOut
-                | RDKafkaErrorCode::BrokerTransportFailure
-                | RDKafkaErrorCode::AllBrokersDown
-                | RDKafkaErrorCode::CoordinatorNotAvailable
-                | RDKafkaErrorCode::NotCoordinator
-                | RDKafkaErrorCode::CoordinatorLoadInProgress
+            RDKafkaErrorCode::GroupAuthorizationFailed
+                | RDKafkaErrorCode::TopicAuthorizationFailed
+                | RDKafkaErrorCode::ClusterAuthorizationFailed
+                | RDKafkaErrorCode::Fatal
         )
     )
 }
