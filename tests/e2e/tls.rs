@@ -828,7 +828,9 @@ fn compressed_events_read_back_exactly(codec: &str, codec_id: u16) {
     ]));
     assert_acknowledged(&output, &topics, (400, 100, 200));
 
-    // Stored compressed: every batch on disk has the codec, and together they hold every event.
+    // Stored compressed: every batch of several events on disk has the codec, and together the
+    // batches hold every event. librdkafka sends a batch as it is when compressing would not make
+    // it smaller, which happens to a lone small event.
     for (topic, count) in [
         (&topics.product_events, 700),
         (&topics.purchases, 100),
@@ -836,8 +838,14 @@ fn compressed_events_read_back_exactly(codec: &str, codec_id: u16) {
     ] {
         let batches = batches_on_disk(topic);
         assert!(
-            batches.iter().all(|(codec, _)| *codec == codec_id),
-            "{topic}: batches (codec, records) {batches:?}, not all codec {codec_id}"
+            batches
+                .iter()
+                .all(|&(codec, records)| codec == codec_id || (codec == 0 && records == 1)),
+            "{topic}: batches (codec, records) {batches:?}, a batch of several events not codec {codec_id}"
+        );
+        assert!(
+            batches.iter().any(|&(codec, _)| codec == codec_id),
+            "{topic}: batches (codec, records) {batches:?}, none codec {codec_id}"
         );
         let records: u64 = batches.iter().map(|(_, records)| records).sum();
         assert_eq!(records, count, "{topic}: {batches:?}");

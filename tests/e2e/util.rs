@@ -365,17 +365,25 @@ pub fn message_count_at(servers: &str, topic: &str) -> i64 {
     let partitions = metadata.topics()[0].partitions().len() as i32;
     (0..partitions)
         .map(|p| {
-            // A new topic's leaders take a moment to be known: retry for a while.
-            let deadline = std::time::Instant::now() + Duration::from_secs(15);
-            loop {
-                match consumer.fetch_watermarks(topic, p, Duration::from_secs(5)) {
-                    Ok((low, high)) => break high - low,
-                    Err(e) if std::time::Instant::now() > deadline => panic!("watermarks: {e}"),
-                    Err(_) => std::thread::sleep(Duration::from_millis(200)),
-                }
-            }
+            let (low, high) = watermarks(&consumer, topic, p);
+            high - low
         })
         .sum()
+}
+
+/// A partition's low and high watermarks. A new topic's leaders take a moment to be known, and
+/// on a cluster a partition's leader moves when a node fails: ask again for a while.
+fn watermarks(consumer: &BaseConsumer, topic: &str, partition: i32) -> (i64, i64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match consumer.fetch_watermarks(topic, partition, Duration::from_secs(5)) {
+            Ok(watermarks) => return watermarks,
+            Err(e) if std::time::Instant::now() > deadline => {
+                panic!("watermarks of {topic}/{partition}: {e}")
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(200)),
+        }
+    }
 }
 
 /// Deletes test topics at the end of a test; failures are ignored (the broker is thrown away
@@ -457,9 +465,7 @@ pub fn read_topic_at(servers: &str, topic: &str) -> Vec<Record> {
     let partitions = metadata.topics()[0].partitions().len() as i32;
     let mut records = Vec::new();
     for partition in 0..partitions {
-        let (low, high) = consumer
-            .fetch_watermarks(topic, partition, Duration::from_secs(10))
-            .expect("watermarks");
+        let (low, high) = watermarks(&consumer, topic, partition);
         if high <= low {
             continue;
         }
@@ -476,7 +482,15 @@ pub fn read_topic_at(servers: &str, topic: &str) -> Vec<Record> {
                 "timed out reading {topic}/{partition}"
             );
             if let Some(message) = consumer.poll(Duration::from_millis(200)) {
-                let message = message.expect("consume");
+                // Errors here are the client's news (a node down, a leader moving): it retries,
+                // and the deadline bounds the wait.
+                let message = match message {
+                    Ok(message) => message,
+                    Err(error) => {
+                        eprintln!("reading {topic}/{partition}: {error}");
+                        continue;
+                    }
+                };
                 next = message.offset() + 1;
                 use rdkafka::message::Headers;
                 let headers = message

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::error::KafkaError;
+use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaErrorCode;
 use shopstream_core::group_state::{self, Coverage, StateError, StateRecord};
@@ -625,30 +625,19 @@ impl Member {
         // any transaction still open on them to end, so each offset is one a commit completed. A
         // crashed member's open transaction ends when the broker aborts it: after
         // transaction.timeout.ms, on its next check for such transactions (10 s by default).
-        // The group coordinator may be on a node that has just crashed: librdkafka then gives up
-        // early (timed out, transport failure, unknown partition) while another node takes the
-        // group over within seconds, so ask again until the deadline.
-        let committed = loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match consumer.committed_offsets(partitions.clone(), left) {
-                Ok(committed) => break committed,
-                Err(error)
-                    if coordinator_moving(&error)
-                        && Instant::now() + Duration::from_millis(500) < deadline =>
-                {
-                    tracing::warn!(
-                        "cannot read the group's committed offsets yet ({error}); asking again"
-                    );
-                    std::thread::sleep(Duration::from_millis(500));
-                }
-                Err(error) => return Err(ExactlyOnceError::Offsets(error)),
+        // The group coordinator may be on a node that has just crashed: ask again meanwhile.
+        // A partition whose offset could not be read is not a partition never committed:
+        // starting it over would wipe its history, so its error is asked about again too.
+        let committed = ask_until(deadline, "the group's committed offsets", |left| {
+            let committed = consumer.committed_offsets(partitions.clone(), left)?;
+            for element in committed.elements() {
+                element.error()?;
             }
-        };
+            Ok(committed)
+        })
+        .map_err(ExactlyOnceError::Offsets)?;
         let mut wanted: Vec<(String, i32, Offset)> = Vec::new();
         for element in committed.elements() {
-            // A partition whose offset could not be read is not a partition never committed:
-            // starting it over would wipe its history.
-            element.error().map_err(ExactlyOnceError::Offsets)?;
             wanted.push((
                 element.topic().to_string(),
                 element.partition(),
@@ -665,7 +654,7 @@ impl Member {
                         self.committed_state(&topic, partition, offset, deadline)?
                     }
                 },
-                _ => self.fresh_state(consumer, &topic, partition)?,
+                _ => self.fresh_state(consumer, &topic, partition, deadline)?,
             };
             partitions
                 .set_partition_offset(&topic, partition, Offset::Offset(next_offset))
@@ -732,6 +721,7 @@ impl Member {
         consumer: &BaseConsumer<LagContext>,
         topic: &str,
         partition: i32,
+        deadline: Instant,
     ) -> Result<(MetricsEngine, i64), ExactlyOnceError> {
         self.reader.poll(Duration::ZERO)?;
         if let Some(state) = self.reader.states().get(topic, partition) {
@@ -747,9 +737,12 @@ impl Member {
         if let Some(&start) = self.fresh_starts.get(&(topic.to_string(), partition)) {
             return Ok((MetricsEngine::new(), start));
         }
-        let (low, high) = consumer
-            .fetch_watermarks(topic, partition, self.config.timeout)
-            .map_err(ExactlyOnceError::Offsets)?;
+        // A partition's new leader answers OffsetNotAvailable until its high watermark has
+        // caught up after a failover.
+        let (low, high) = ask_until(deadline, "the partition's offsets", |left| {
+            consumer.fetch_watermarks(topic, partition, left.min(self.config.timeout))
+        })
+        .map_err(ExactlyOnceError::Offsets)?;
         let start = if self.config.from_beginning {
             low
         } else {
@@ -789,6 +782,30 @@ fn ensure_state_topic(settings: &Settings, config: &Config) -> Result<(), Exactl
 /// Whether an error may pass while a group coordinator moves off a crashed node: librdkafka then
 /// answers with timeouts, transport failures, unknown partitions or coordinator errors for a few
 /// seconds. Refusals by the broker's ACLs never pass.
+/// Asks `ask` (given the time left) again every half second while it fails with anything but a
+/// refusal, until `deadline`: on a cluster, a crashed node's groups and partitions move to other
+/// nodes within seconds, and librdkafka gives up early meanwhile (timed out, transport failure,
+/// unknown partition, offset not available).
+fn ask_until<T>(
+    deadline: Instant,
+    what: &str,
+    mut ask: impl FnMut(Duration) -> KafkaResult<T>,
+) -> KafkaResult<T> {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match ask(left) {
+            Err(error)
+                if coordinator_moving(&error)
+                    && Instant::now() + Duration::from_millis(500) < deadline =>
+            {
+                tracing::warn!("cannot read {what} yet ({error}); asking again");
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            answer => return answer,
+        }
+    }
+}
+
 fn coordinator_moving(error: &KafkaError) -> bool {
     !matches!(
         error.rdkafka_error_code(),
