@@ -7,8 +7,9 @@
 #                                       on a three-node cluster (scripts/kafka-local.sh --nodes 3 on
 #                                       127.0.0.1:9192-9194 unless KAFKA_BOOTSTRAP_SERVERS says
 #                                       otherwise), topics with three replicas and min.insync.replicas=2
-#   scripts/bench.sh consumer [COUNT]   metrics-consumer over COUNT product events vs
-#                                       ConsumerPerformance on the same topic, default 1,000,000
+#   scripts/bench.sh consumer [COUNT]   metrics-consumer (one reader thread, then two) over COUNT
+#                                       product events vs ConsumerPerformance on the same topic,
+#                                       default 1,000,000
 #   (producer and consumer: a warm-up, then each tool twice in alternating order; for each the best
 #   events/s with its CPU time per event, user+system, and the peak RSS)
 #   scripts/bench.sh compression [COUNT] product-producer --count COUNT --rate 0 with each
@@ -125,9 +126,11 @@ case "$what" in
   consumer)
     echo "== writing $count product events (product-producer --rate 0)"
     "$bin/product-producer" --count "$count" --rate 0 --quiet --seed 1 | tail -n 1
-    ours() { # a new group each run: GROUP
-      echo "$bin/metrics-consumer" --topics product-events --from-beginning --group "$run_id-metrics-$1" \
-        --max-messages "$count" --every "$((count * 10))" --json
+    ours() { # a new group each run: GROUP [FLAGS...]
+      local group=$1
+      shift
+      echo "$bin/metrics-consumer" --topics product-events --from-beginning --group "$run_id-metrics-$group" \
+        --max-messages "$count" --every "$((count * 10))" --json "$@"
     }
     java() {
       echo scripts/kafka-local.sh run-class org.apache.kafka.tools.ConsumerPerformance \
@@ -141,6 +144,8 @@ case "$what" in
     for round in 1 2; do
       # shellcheck disable=SC2046 # the words of a command line without spaces in them
       measure "metrics-consumer" wall - $(ours "$round")
+      # shellcheck disable=SC2046
+      measure "metrics-consumer --threads 2" wall - $(ours "$round-threads" --threads 2)
       # shellcheck disable=SC2046
       measure "ConsumerPerformance" java rate_of_java $(java "$round")
     done

@@ -1,14 +1,16 @@
 //! Where metrics-consumer's figures live: one engine in this process (optionally checkpointed to
 //! a file), or, with `--exactly-once`, per partition across the group, committed in Kafka
-//! transactions and merged from the state topic.
+//! transactions and merged from the state topic; or, reading on several threads, one engine per
+//! thread, merged for reports.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::BaseConsumer;
 use shopstream_core::checkpoint::Checkpoint;
 use shopstream_core::group_state::Coverage;
-use shopstream_core::metrics::Report;
+use shopstream_core::metrics::{MetricsEngine, Report};
 use shopstream_kafka::consume::Incoming;
 use shopstream_kafka::consumer::LagContext;
 use shopstream_kafka::exactly_once::ExactlyOnce;
@@ -21,6 +23,10 @@ pub enum Figures {
         commit_every: u64,
         unsaved: u64,
         last_save: Instant,
+    },
+    /// One engine per reader thread (see [`Figures::thread_engine`]).
+    Threads {
+        engines: Vec<Arc<Mutex<MetricsEngine>>>,
     },
     /// A member of an exactly-once group.
     Group {
@@ -39,6 +45,15 @@ impl Figures {
             unsaved: 0,
             last_save: Instant::now(),
         }
+    }
+
+    /// A new engine for one more reader thread, part of the figures from now on.
+    pub fn thread_engine(&mut self) -> Arc<Mutex<MetricsEngine>> {
+        let engine = Arc::new(Mutex::new(MetricsEngine::new()));
+        if let Figures::Threads { engines } = self {
+            engines.push(Arc::clone(&engine));
+        }
+        engine
     }
 
     /// Counts one message (and saves or commits when it is time).
@@ -67,6 +82,12 @@ impl Figures {
                         save(state, path, unsaved, last_save)?;
                     }
                 }
+            }
+            Figures::Threads { engines } => {
+                if engines.is_empty() {
+                    engines.push(Arc::default());
+                }
+                record(&engines[0], incoming);
             }
             Figures::Group { member, .. } => member.record(
                 consumer,
@@ -114,7 +135,7 @@ impl Figures {
                     );
                 }
             }
-            Figures::Local { .. } => {}
+            Figures::Local { .. } | Figures::Threads { .. } => {}
         }
         Ok(())
     }
@@ -123,6 +144,16 @@ impl Figures {
     pub fn report(&self) -> anyhow::Result<(Report, Option<Coverage>)> {
         Ok(match self {
             Figures::Local { state, .. } => (state.engine.report(), None),
+            Figures::Threads { engines } => {
+                let mut whole = MetricsEngine::new();
+                for engine in engines {
+                    let engine = engine
+                        .lock()
+                        .map_err(|_| anyhow::anyhow!("a reader thread failed"))?;
+                    whole.merge(&engine);
+                }
+                (whole.report(), None)
+            }
             Figures::Group {
                 member,
                 partitions_total,
@@ -131,6 +162,18 @@ impl Figures {
                 (engine.report(), Some(coverage))
             }
         })
+    }
+}
+
+/// Counts one message in a reader thread's engine.
+pub fn record(engine: &Mutex<MetricsEngine>, incoming: &Incoming<'_>) {
+    // A poisoned engine belongs to a thread that panicked, which ends the run anyway.
+    let mut engine = engine
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    match &incoming.decoded {
+        Ok(event) => engine.record(event),
+        Err(reason) => engine.record_rejected(reason),
     }
 }
 

@@ -3,22 +3,23 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
 use colored::Colorize;
 use shopstream::consume::ConsumeArgs;
-use shopstream::figures::{Figures, describe_coverage};
+use shopstream::figures::{self, Figures, describe_coverage};
 use shopstream::serve::{self, Dashboard, JsonReport};
 use shopstream::{CommonArgs, KafkaArgs, report, setting_help, setting_parser};
 use shopstream_core::PerTopic;
 use shopstream_core::checkpoint::Checkpoint;
 use shopstream_core::group_state::Coverage;
-use shopstream_core::metrics::Report;
+use shopstream_core::metrics::{MetricsEngine, Report};
 use shopstream_kafka::admin::TopicAdmin;
+use shopstream_kafka::consume::parallel::ParallelHandler;
 use shopstream_kafka::consume::{Handler, Incoming, Session};
 use shopstream_kafka::consumer::{OffsetKeeping, PartitionLag};
 use shopstream_kafka::exactly_once::{self, ExactlyOnce, StateReader};
@@ -73,6 +74,9 @@ struct Cli {
 
     #[arg(long, value_name = "TOPIC", help = setting_help("METRICS_STATE_TOPIC"), value_parser = setting_parser::<String>("METRICS_STATE_TOPIC"))]
     state_topic: Option<String>,
+
+    #[arg(long, value_name = "N", help = setting_help("METRICS_THREADS"), value_parser = setting_parser::<u64>("METRICS_THREADS"))]
+    threads: Option<u64>,
 
     #[arg(long, value_name = "HOST:PORT", help = setting_help("METRICS_SERVE"), value_parser = setting_parser::<String>("METRICS_SERVE"))]
     serve: Option<String>,
@@ -136,6 +140,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
         "--exactly-once and --dead-letter-topic do not go together: dead letters are not part of \
          the transaction, so a partition read again would copy its rejects again"
     );
+    let threads = reader_threads(&cli, &settings)?;
     let (mut figures, offsets) = if cli.exactly_once {
         let member = ExactlyOnce::start(
             &settings,
@@ -171,10 +176,14 @@ fn try_main() -> anyhow::Result<ExitCode> {
             Some(_) => OffsetKeeping::Assigned(state.offsets.clone()),
             None => OffsetKeeping::Group,
         };
-        (
-            Figures::local(state, cli.checkpoint.clone(), cli.commit_every),
-            offsets,
-        )
+        let figures = if threads > 1 {
+            Figures::Threads {
+                engines: Vec::new(),
+            }
+        } else {
+            Figures::local(state, cli.checkpoint.clone(), cli.commit_every)
+        };
+        (figures, offsets)
     };
     let session = cli.consume.connect(
         &settings,
@@ -217,7 +226,11 @@ fn try_main() -> anyhow::Result<ExitCode> {
         last_report: None,
     };
     metrics.publish()?;
-    session.run(&cli.consume.limits(), &mut metrics)?;
+    if threads > 1 {
+        session.run_parallel(threads, &cli.consume.limits(), &mut metrics)?;
+    } else {
+        session.run(&cli.consume.limits(), &mut metrics)?;
+    }
     metrics.figures.finish(session.consumer.base())?;
     let lag = session
         .consumer
@@ -246,6 +259,34 @@ fn try_main() -> anyhow::Result<ExitCode> {
 }
 
 /// `--view`: the group's figures from the state topic alone.
+/// Reader threads: --threads, else METRICS_THREADS; 0 means one per core. Several only where the
+/// group keeps the offsets: a checkpoint or a transaction holds one engine with its offsets.
+fn reader_threads(cli: &Cli, settings: &shopstream_kafka::Settings) -> anyhow::Result<usize> {
+    let asked = cli.threads.unwrap_or(settings.metrics_threads);
+    let threads = match asked {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => usize::try_from(n).unwrap_or(usize::MAX),
+    };
+    let single = if cli.exactly_once {
+        Some("--exactly-once")
+    } else if cli.checkpoint.is_some() {
+        Some("--checkpoint")
+    } else {
+        None
+    };
+    match single {
+        Some(mode) if threads > 1 && cli.threads.is_some() => anyhow::bail!(
+            "--threads {asked} does not go with {mode}: its figures and offsets are kept together \
+             on one thread (several threads read with the group's offsets only)"
+        ),
+        Some(mode) if threads > 1 => {
+            tracing::info!("METRICS_THREADS={asked} ignored with {mode}: reading on one thread");
+            Ok(1)
+        }
+        _ => Ok(threads),
+    }
+}
+
 fn view(
     cli: &Cli,
     settings: &shopstream_kafka::Settings,
@@ -398,21 +439,26 @@ impl Metrics<'_> {
     }
 }
 
+/// Says on stderr (unless the output is JSON) that a message was rejected.
+fn show_rejected(incoming: &Incoming<'_>, json: bool) {
+    if let Err(reason) = &incoming.decoded
+        && !json
+    {
+        eprintln!(
+            "{} {} p{}@{}: {reason}",
+            "rejected".red(),
+            incoming.topic(),
+            incoming.partition(),
+            incoming.offset()
+        );
+    }
+}
+
 impl Handler for Metrics<'_> {
     type Error = anyhow::Error;
 
     fn message(&mut self, incoming: Incoming<'_>) -> anyhow::Result<()> {
-        if let Err(reason) = &incoming.decoded
-            && !self.printer.json
-        {
-            eprintln!(
-                "{} {} p{}@{}: {reason}",
-                "rejected".red(),
-                incoming.topic(),
-                incoming.partition(),
-                incoming.offset()
-            );
-        }
+        show_rejected(&incoming, self.printer.json);
         self.figures
             .record(&incoming, self.session.consumer.base())
             .context("cannot keep the figures")?;
@@ -435,5 +481,51 @@ impl Handler for Metrics<'_> {
         }
         self.print_due_report()?;
         self.figures.tick(self.session.consumer.base())
+    }
+}
+
+/// Counts one reader thread's messages into its own engine.
+struct ThreadTally {
+    engine: Arc<Mutex<MetricsEngine>>,
+    json: bool,
+    dashboard: Option<Arc<Dashboard>>,
+}
+
+impl Handler for ThreadTally {
+    type Error = anyhow::Error;
+
+    fn message(&mut self, incoming: Incoming<'_>) -> anyhow::Result<()> {
+        show_rejected(&incoming, self.json);
+        figures::record(&self.engine, &incoming);
+        if let Some(dashboard) = &self.dashboard {
+            dashboard.count(incoming.kind);
+        }
+        Ok(())
+    }
+}
+
+impl ParallelHandler for Metrics<'_> {
+    type Error = anyhow::Error;
+    type Worker = ThreadTally;
+
+    fn worker(&mut self) -> ThreadTally {
+        ThreadTally {
+            engine: self.figures.thread_engine(),
+            json: self.printer.json,
+            dashboard: self.dashboard.clone(),
+        }
+    }
+
+    /// Reports come when the count of messages passes a multiple of --every: on several threads
+    /// the figures then hold that many messages or a few more.
+    fn tick(&mut self, handled: u64) -> anyhow::Result<()> {
+        if handled / self.every > self.seen / self.every {
+            self.report_due = true;
+        }
+        self.seen = handled;
+        if self.last_publish.elapsed() >= Duration::from_millis(250) {
+            self.publish()?;
+        }
+        self.print_due_report()
     }
 }

@@ -57,6 +57,138 @@ fn metrics_consumer_final_report_equals_the_engine_over_the_same_events() {
     assert!(lag.iter().all(|l| l["lag"] == 0), "{report}");
 }
 
+/// Several reader threads give the same figures as one, byte for byte (rejected messages and
+/// dead letters included), and commit every offset: the group has nothing left to read.
+#[test]
+fn metrics_consumer_on_several_threads_gives_the_same_figures_byte_for_byte() {
+    if skip_without_broker() {
+        return;
+    }
+    let (topics, _cleanup) = topics_with_events("threads", 31, (20_000, 4_000, 8_000));
+    write_raw(
+        &topics.purchases,
+        &[("U001", Some(b"{not json")), ("U002", None)],
+    );
+    let one = run_ok(&mut metrics(
+        &topics,
+        &unique("threads-one"),
+        &["--from-beginning", "--timeout", "4s", "--threads", "1"],
+    ));
+    let group = unique("threads-four");
+    let dead_letter_topic = format!("{}-dead", topics.purchases);
+    let four = run_ok(&mut metrics(
+        &topics,
+        &group,
+        &[
+            "--from-beginning",
+            "--timeout",
+            "4s",
+            "--every",
+            "5000",
+            "--threads",
+            "4",
+            "--dead-letter-topic",
+            &dead_letter_topic,
+        ],
+    ));
+    let (one_report, four_report) = (final_report(&one), final_report(&four));
+    assert_eq!(
+        serde_json::to_string(&figures(&four_report)).unwrap(),
+        serde_json::to_string(&figures(&one_report)).unwrap()
+    );
+    assert_eq!(four_report["events"], 32_000);
+    assert_eq!(four_report["rejected"], 2);
+    assert_eq!(figures(&four_report), expected_report(&topics));
+    let lag = four_report["lag"].as_array().unwrap();
+    assert!(lag.iter().all(|l| l["lag"] == 0), "{four_report}");
+    // Periodic reports as the count passes each 5000, their figures never going back.
+    let periodic: Vec<u64> = json_lines(&four)
+        .iter()
+        .filter(|l| l["report"] == "periodic")
+        .map(|l| l["events"].as_u64().unwrap() + l["rejected"].as_u64().unwrap())
+        .collect();
+    assert!(!periodic.is_empty() && periodic.len() <= 6, "{periodic:?}");
+    assert!(periodic.windows(2).all(|w| w[0] <= w[1]), "{periodic:?}");
+    assert!(periodic.iter().all(|&n| n >= 5000), "{periodic:?}");
+    // Each rejected message copied once.
+    assert_eq!(message_count(&dead_letter_topic), 2);
+
+    // Every offset was committed: the group reads nothing more.
+    let again = run_ok(&mut metrics(
+        &topics,
+        &group,
+        &["--timeout", "3s", "--threads", "4"],
+    ));
+    assert_eq!(final_report(&again)["events"], 0);
+}
+
+/// Two instances with reader threads share a group: partitions move between them as the second
+/// joins, yet together they count every event at least once and leave nothing unread.
+#[test]
+fn instances_with_reader_threads_share_a_group_through_a_rebalance() {
+    if skip_without_broker() {
+        return;
+    }
+    let (topics, _cleanup) = topics_with_events("threads-group", 41, (30_000, 6_000, 12_000));
+    let group = unique("threads-group");
+    let start = |pause: u64| {
+        std::thread::sleep(Duration::from_millis(pause));
+        metrics(
+            &topics,
+            &group,
+            &["--from-beginning", "--timeout", "8s", "--threads", "2"],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+    };
+    let first = start(0);
+    let second = start(500);
+    let reports = [
+        final_report(&finished(first, "first instance")),
+        final_report(&finished(second, "second instance")),
+    ];
+    let expected = expected_report(&topics);
+    for (event_type, count) in expected["events_by_type"].as_object().unwrap() {
+        let counted: u64 = reports
+            .iter()
+            .map(|r| r["events_by_type"][event_type].as_u64().unwrap_or(0))
+            .sum();
+        assert!(
+            counted >= count.as_u64().unwrap(),
+            "{event_type}: {counted} < {count}"
+        );
+    }
+    let again = run_ok(&mut metrics(
+        &topics,
+        &group,
+        &["--timeout", "3s", "--threads", "2"],
+    ));
+    assert_eq!(final_report(&again)["events"], 0);
+}
+
+/// More than one reader thread only where the group keeps the offsets: one clear line otherwise.
+#[test]
+fn several_threads_with_a_checkpoint_is_one_clear_error() {
+    let output = tool("metrics-consumer", &TopicSet::new("threads-checkpoint"))
+        .args([
+            "--threads",
+            "2",
+            "--checkpoint",
+            "/nonexistent/threads.checkpoint",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "error: --threads 2 does not go with --checkpoint: its figures and offsets are kept \
+         together on one thread (several threads read with the group's offsets only)"
+    );
+}
+
 #[test]
 fn consumer_json_returns_exactly_the_events_written_with_their_places() {
     if skip_without_broker() {

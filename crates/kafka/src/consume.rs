@@ -86,6 +86,8 @@ pub enum ConsumeError {
     Admin(#[from] AdminError),
     #[error("cannot start the runtime for the admin client")]
     Runtime(#[source] std::io::Error),
+    #[error("cannot start a reader thread: {0}")]
+    Thread(#[source] std::io::Error),
     #[error(
         "not authorized to read as consumer group {group} (the broker's ACLs must allow this user to read with that group)"
     )]
@@ -168,25 +170,7 @@ impl Session {
             };
             idle_since = None;
             seen += 1;
-            let topic = message.topic();
-            let Some(kind) = self.consumer.kind_of(topic) else {
-                continue;
-            };
-            let decoded = decode(message.payload().unwrap_or_default(), Some(kind));
-            if let (Err(reason), Some(dead_letters)) = (&decoded, &self.dead_letters) {
-                dead_letters
-                    .send(&message, reason)
-                    .map_err(ConsumeError::from)?;
-            }
-            handler.message(Incoming {
-                kind,
-                topic,
-                message: &message,
-                decoded,
-            })?;
-            self.consumer
-                .processed(&message)
-                .map_err(ConsumeError::from)?;
+            self.handle(&message, handler)?;
         };
         tracing::debug!("stopped consuming ({ending:?}) after {seen} messages; committing offsets");
         self.consumer.commit().map_err(ConsumeError::from)?;
@@ -196,6 +180,35 @@ impl Session {
 }
 
 impl Session {
+    /// Decodes one message, copies a rejection to the dead-letter topic, hands the message to
+    /// `handler`, then stores its offset.
+    fn handle<H: Handler>(
+        &self,
+        message: &BorrowedMessage<'_>,
+        handler: &mut H,
+    ) -> Result<(), H::Error> {
+        let topic = message.topic();
+        let Some(kind) = self.consumer.kind_of(topic) else {
+            return Ok(());
+        };
+        let decoded = decode(message.payload().unwrap_or_default(), Some(kind));
+        if let (Err(reason), Some(dead_letters)) = (&decoded, &self.dead_letters) {
+            dead_letters
+                .send(message, reason)
+                .map_err(ConsumeError::from)?;
+        }
+        handler.message(Incoming {
+            kind,
+            topic,
+            message,
+            decoded,
+        })?;
+        self.consumer
+            .processed(message)
+            .map_err(ConsumeError::from)?;
+        Ok(())
+    }
+
     fn stop_if_not_authorized(&self, error: &KafkaError) -> Result<(), ConsumeError> {
         match error.rdkafka_error_code() {
             Some(RDKafkaErrorCode::GroupAuthorizationFailed) => {
@@ -239,6 +252,8 @@ fn dead_letters(
     }
     Ok(DeadLetters::new(settings, topic, timeout)?)
 }
+
+pub mod parallel;
 
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,7 @@
 //! the caller has processed a message (at least once), and consumer lag per partition.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use rdkafka::client::ClientContext;
@@ -15,6 +15,7 @@ use rdkafka::types::RDKafkaRespErr;
 use serde::Serialize;
 
 use crate::client::{Operation, ShopContext, TopicsError, client_config_with, probe_topics};
+use crate::consume::parallel::Router;
 use crate::settings::{Settings, TopicNames};
 use shopstream_core::TopicKind;
 
@@ -65,6 +66,10 @@ pub struct LagContext {
     /// High watermark per partition, from the same statistics.
     high: Mutex<BTreeMap<(String, i32), i64>>,
     hook: Option<Arc<dyn RebalanceHook>>,
+    /// The consumer itself, so that a rebalance can split partitions into queues of their own.
+    this: OnceLock<Weak<BaseConsumer<LagContext>>>,
+    /// Reading on several threads: hands each assigned partition's queue to a worker.
+    router: Mutex<Option<Router>>,
 }
 
 impl ClientContext for LagContext {
@@ -114,11 +119,21 @@ impl ConsumerContext for LagContext {
                 if let Some(hook) = &self.hook {
                     hook.assign(consumer, partitions);
                 }
-                if cooperative {
+                let assigned = if cooperative {
                     consumer.incremental_assign(partitions)
                 } else {
                     consumer.assign(partitions)
+                };
+                // Split right after the assignment, before the first fetch answers: the
+                // partitions' messages then all go to their worker.
+                if assigned.is_ok()
+                    && let (Some(this), Ok(mut router)) =
+                        (self.this.get().and_then(Weak::upgrade), self.router.lock())
+                    && let Some(router) = router.as_mut()
+                {
+                    router.assigned(&this, partitions);
                 }
+                assigned
             }
             other => {
                 if other != RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS {
@@ -129,6 +144,13 @@ impl ConsumerContext for LagContext {
                 }
                 if let Some(hook) = &self.hook {
                     hook.revoke(consumer, partitions, consumer.assignment_lost());
+                }
+                // Workers finish what they hold of these partitions (their offsets stored) before
+                // the revocation commits.
+                if let Ok(mut router) = self.router.lock()
+                    && let Some(router) = router.as_mut()
+                {
+                    router.revoking(partitions);
                 }
                 if cooperative {
                     consumer.incremental_unassign(partitions)
@@ -180,7 +202,7 @@ impl std::fmt::Debug for OffsetKeeping {
 }
 
 pub struct EventConsumer {
-    consumer: BaseConsumer<LagContext>,
+    consumer: Arc<BaseConsumer<LagContext>>,
     /// The caller keeps the offsets: nothing is stored or committed here.
     manual: bool,
     names: TopicNames,
@@ -254,12 +276,16 @@ impl EventConsumer {
             OffsetKeeping::Transactional(hook) => Some(Arc::clone(hook)),
             _ => None,
         };
-        let consumer: BaseConsumer<LagContext> = config
-            .create_with_context(LagContext {
-                hook,
-                ..LagContext::default()
-            })
-            .map_err(ConsumerError::Create)?;
+        let consumer: Arc<BaseConsumer<LagContext>> = Arc::new(
+            config
+                .create_with_context(LagContext {
+                    hook,
+                    ..LagContext::default()
+                })
+                .map_err(ConsumerError::Create)?,
+        );
+        // A weak reference: the context lives inside the consumer.
+        let _ = consumer.context().this.set(Arc::downgrade(&consumer));
         let subscribe_error = |error| ConsumerError::Subscribe {
             topics: names.join(", "),
             error,
@@ -316,6 +342,26 @@ impl EventConsumer {
     /// The librdkafka consumer, for the exactly-once machinery (group metadata, positions).
     pub fn base(&self) -> &BaseConsumer<LagContext> {
         &self.consumer
+    }
+
+    /// Hands each assigned partition's queue to `router` from now on (its current assignment
+    /// too), or with None takes them back.
+    pub(crate) fn route_partitions(&self, router: Option<Router>) {
+        let Ok(mut slot) = self.consumer.context().router.lock() else {
+            return;
+        };
+        *slot = router;
+        if let Some(router) = slot.as_mut()
+            && let Ok(assignment) = self.consumer.assignment()
+            && assignment.count() > 0
+        {
+            router.assigned(&self.consumer, &assignment);
+        }
+    }
+
+    /// Whether the caller keeps the offsets (a checkpoint or transactions).
+    pub fn offsets_kept_by_caller(&self) -> bool {
+        self.manual
     }
 
     /// The next message, if one arrives within `timeout`.

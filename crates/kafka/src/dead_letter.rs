@@ -60,6 +60,9 @@ pub struct DeadLetters {
     producer: BaseProducer<DeliveryOutcome>,
     topic: String,
     timeout: Duration,
+    /// One send at a time: the outcome slot belongs to the letter in flight (consumers reading on
+    /// several threads share this writer).
+    sending: Mutex<()>,
 }
 
 impl DeadLetters {
@@ -80,6 +83,7 @@ impl DeadLetters {
             producer,
             topic: topic.to_string(),
             timeout,
+            sending: Mutex::new(()),
         })
     }
 
@@ -129,6 +133,11 @@ impl DeadLetters {
         if let Some(payload) = message.payload() {
             record = record.payload(payload);
         }
+        // A poisoned lock only means another thread panicked mid-send; the slot is still usable.
+        let _sending = self
+            .sending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         self.producer
             .send(record)
             .map_err(|(source, _)| error(source))?;

@@ -99,6 +99,9 @@ settings_table! {
         "Pause between a producer's events in milliseconds (--rate sets events/s instead), 0 = as fast as possible";
     "METRICS_REPORT_EVERY" => metrics_report_every: Kind::Number { min: 1, max: u64::MAX }, "20",
         "metrics-consumer --every", "A metrics report every this many events";
+    "METRICS_THREADS" => metrics_threads: Kind::Number { min: 0, max: 1024 }, "1",
+        "metrics-consumer --threads",
+        "Threads that decode and count, each reading its own partitions (0 = one per core); more than 1 only with the group's offsets, not with --checkpoint or --exactly-once";
     "METRICS_SERVE" => metrics_serve: Kind::Optional, "",
         "metrics-consumer --serve",
         "Serve a live dashboard, /api/metrics, Prometheus /metrics and /healthz here (host:port, e.g. 127.0.0.1:8088); empty = no server";
@@ -312,6 +315,7 @@ pub struct Settings {
     pub user_events_count: u64,
     pub event_delay_ms: u64,
     pub metrics_report_every: u64,
+    pub metrics_threads: u64,
     /// Where metrics-consumer serves its dashboard (host:port); None: it does not.
     pub metrics_serve: Option<String>,
     /// The compacted topic of metrics-consumer --exactly-once's state.

@@ -599,3 +599,163 @@ fn rejected_messages_are_copied_untouched_to_the_dead_letter_topic() {
         "the original headers come first, unchanged"
     );
 }
+
+/// A [`Recorder`] per reader thread (and one for the main thread).
+#[derive(Default)]
+struct ThreadRecorders {
+    recorders: Vec<Arc<std::sync::Mutex<Recorder>>>,
+    refuse: Option<String>,
+    last_handled: u64,
+}
+
+struct SharedRecorder(Arc<std::sync::Mutex<Recorder>>);
+
+impl Handler for SharedRecorder {
+    type Error = TestError;
+
+    fn message(&mut self, incoming: Incoming<'_>) -> Result<(), TestError> {
+        self.0.lock().unwrap().message(incoming)
+    }
+}
+
+impl parallel::ParallelHandler for ThreadRecorders {
+    type Error = TestError;
+    type Worker = SharedRecorder;
+
+    fn worker(&mut self) -> SharedRecorder {
+        let recorder = Arc::new(std::sync::Mutex::new(Recorder {
+            refuse: self.refuse.clone(),
+            ..Recorder::default()
+        }));
+        self.recorders.push(Arc::clone(&recorder));
+        SharedRecorder(recorder)
+    }
+
+    fn tick(&mut self, handled: u64) -> Result<(), TestError> {
+        assert!(
+            handled >= self.last_handled,
+            "the count of handled messages went back"
+        );
+        self.last_handled = handled;
+        Ok(())
+    }
+}
+
+impl ThreadRecorders {
+    /// Keys each recorder saw, one list per recorder (the main thread's first).
+    fn keys_by_thread(&self) -> Vec<Vec<String>> {
+        self.recorders
+            .iter()
+            .map(|r| r.lock().unwrap().keys())
+            .collect()
+    }
+
+    fn all_keys(&self) -> BTreeSet<String> {
+        self.keys_by_thread().into_iter().flatten().collect()
+    }
+
+    fn handled(&self) -> usize {
+        self.keys_by_thread().iter().map(Vec::len).sum()
+    }
+}
+
+fn idle_after(idle: Duration) -> Limits {
+    Limits {
+        max_messages: None,
+        idle_timeout: Some(idle),
+    }
+}
+
+#[test]
+fn reader_threads_each_read_whole_partitions_in_order_and_commit_them() {
+    let cluster = Cluster::new(3);
+    let mut messages = valid_messages(600, 3);
+    messages.push(invalid(1, 1000, Some(b"not json")));
+    cluster.write(TopicKind::UserEvents, &messages);
+
+    let session = cluster.session("threads", &[], None);
+    let mut recorders = ThreadRecorders::default();
+    let ending = session
+        .run_parallel(3, &idle_after(Duration::from_secs(2)), &mut recorders)
+        .unwrap();
+    assert_eq!(ending, Ending::Idle);
+    assert_eq!(recorders.last_handled, 601);
+
+    // Every message once, the rejected one included.
+    assert_eq!(recorders.handled(), 601);
+    let mut all: BTreeSet<String> = keys(0..600).into_iter().collect();
+    all.insert("m1000".to_string());
+    assert_eq!(recorders.all_keys(), all);
+    // Three partitions on three reader threads: one each, read in order; the main thread had
+    // none to read (the partitions were split off as they were assigned).
+    let mut partitions_per_thread = Vec::new();
+    for recorder in &recorders.recorders {
+        let recorder = recorder.lock().unwrap();
+        let partitions: BTreeSet<i32> = recorder.seen.iter().map(|s| s.partition).collect();
+        for partition in &partitions {
+            let offsets: Vec<i64> = recorder
+                .seen
+                .iter()
+                .filter(|s| s.partition == *partition)
+                .map(|s| s.offset)
+                .collect();
+            assert!(offsets.windows(2).all(|w| w[0] + 1 == w[1]), "{offsets:?}");
+        }
+        partitions_per_thread.push(partitions.len());
+    }
+    assert_eq!(partitions_per_thread, [0, 1, 1, 1]);
+    drop(session);
+    assert_eq!(
+        cluster.committed("threads", 3),
+        [
+            Offset::Offset(200),
+            Offset::Offset(201),
+            Offset::Offset(200)
+        ]
+    );
+}
+
+#[test]
+fn reader_threads_stop_after_max_messages_and_the_next_session_reads_the_rest() {
+    let cluster = Cluster::new(3);
+    cluster.write(TopicKind::UserEvents, &valid_messages(900, 3));
+
+    let session = cluster.session("threads-max", &[], None);
+    let mut first = ThreadRecorders::default();
+    let ending = session.run_parallel(2, &at_most(250), &mut first).unwrap();
+    assert_eq!(ending, Ending::MaxMessages);
+    assert_eq!(first.handled(), 250);
+    drop(session);
+
+    // Messages taken past the limit were not handled, so their offsets were not committed.
+    let session = cluster.session("threads-max", &[], None);
+    let mut second = ThreadRecorders::default();
+    session
+        .run_parallel(2, &idle_after(Duration::from_secs(2)), &mut second)
+        .unwrap();
+    let (first, second) = (first.all_keys(), second.all_keys());
+    assert!(
+        first.is_disjoint(&second),
+        "read twice: {:?}",
+        &first & &second
+    );
+    let all: BTreeSet<String> = keys(0..900).into_iter().collect();
+    assert_eq!(&first | &second, all);
+}
+
+#[test]
+fn a_reader_thread_error_ends_the_run_with_that_error() {
+    let cluster = Cluster::new(3);
+    cluster.write(TopicKind::UserEvents, &valid_messages(300, 3));
+
+    let session = cluster.session("threads-error", &[], None);
+    let mut recorders = ThreadRecorders {
+        refuse: Some("m100".to_string()),
+        ..ThreadRecorders::default()
+    };
+    let result = session.run_parallel(3, &at_most(10_000), &mut recorders);
+    assert!(
+        matches!(&result, Err(TestError::Refused(key)) if key == "m100"),
+        "{result:?}"
+    );
+}
