@@ -23,6 +23,7 @@ pub mod simulator;
 pub mod stories;
 pub mod timestamp;
 pub mod vocab;
+pub mod windows;
 
 pub use catalog::{Catalog, Product, User};
 pub use decode::{DecodeError, decode};

@@ -87,7 +87,7 @@ pub struct Report {
     pub rejected_by_reason: BTreeMap<String, u64>,
 }
 
-fn ratio(numerator: u64, denominator: u64) -> f64 {
+pub(crate) fn ratio(numerator: u64, denominator: u64) -> f64 {
     if denominator == 0 {
         return 0.0;
     }
@@ -246,7 +246,7 @@ impl MetricsEngine {
 }
 
 /// A tally keyed by the names the report shows.
-fn named<K: EnumArray<V>, V: Copy>(
+pub(crate) fn named<K: EnumArray<V>, V: Copy>(
     tally: &EnumMap<K, V>,
     name: impl Fn(K) -> &'static str,
 ) -> BTreeMap<&'static str, V> {

@@ -1,0 +1,349 @@
+//! Event time: figures per tumbling window of the events' own timestamps, aligned to the epoch.
+//!
+//! - [`WindowTally`]: one window's running totals. Mergeable: the tallies of any split of a
+//!   window's events merge into the tally of all of them.
+//! - [`WindowFigures`]: a window as reports and the ground-truth file show it.
+//! - [`WindowSeries`]: every window of a stream, none ever closed: the ground truth of a set of
+//!   events, whatever order they come in.
+//! - [`EventTimeWindows`]: the windows a reader keeps. A watermark (per partition the latest event
+//!   time seen; overall the minimum over the partitions read, idle ones excepted) less the allowed
+//!   lateness closes windows; an event for an open window updates it even out of order, and one
+//!   for a closed window is counted as too late, per topic, and never added.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Duration;
+
+use enum_map::EnumMap;
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Details, Event};
+use crate::metrics::{named, ratio};
+use crate::money::Money;
+use crate::timestamp::Timestamp;
+use crate::vocab::{EventType, TopicKind};
+
+/// One window's running totals.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WindowTally {
+    by_type: EnumMap<EventType, u64>,
+    orders: u64,
+    #[serde(with = "crate::money::cents")]
+    revenue: Money,
+    /// Users with at least one event in the window.
+    users: BTreeSet<String>,
+}
+
+impl WindowTally {
+    pub fn record(&mut self, event: &Event<'_>) {
+        self.by_type[event.event_type()] += 1;
+        if let Details::Purchase { total, .. } = &event.details {
+            self.orders += 1;
+            self.revenue += *total;
+        }
+        // Allocates only for a user new to this window.
+        if !self.users.contains(event.user_id.as_ref()) {
+            self.users.insert(event.user_id.to_string());
+        }
+    }
+
+    /// Adds the events of `other` (another split of the same window).
+    pub fn merge(&mut self, other: &WindowTally) {
+        for (event_type, count) in &other.by_type {
+            self.by_type[event_type] += *count;
+        }
+        self.orders += other.orders;
+        self.revenue += other.revenue;
+        self.users.extend(other.users.iter().cloned());
+    }
+
+    pub fn events(&self) -> u64 {
+        self.by_type.values().sum()
+    }
+
+    /// The figures of the window starting at `start` (ms since the epoch), `width` long.
+    pub fn figures(&self, start: i64, width: i64, closed: bool) -> WindowFigures {
+        let views = self.by_type[EventType::View];
+        let carts = self.by_type[EventType::AddToCart];
+        let purchases = self.by_type[EventType::Purchase];
+        WindowFigures {
+            start: Timestamp::from_millis(start).to_string(),
+            end: Timestamp::from_millis(start + width).to_string(),
+            closed,
+            events: self.events(),
+            events_by_type: named(&self.by_type, EventType::as_str)
+                .into_iter()
+                .map(|(name, count)| (name.to_string(), count))
+                .collect(),
+            orders: self.orders,
+            revenue: self.revenue,
+            view_to_purchase: ratio(purchases, views),
+            cart_to_purchase: ratio(purchases, carts),
+            active_users: self.users.len() as u64,
+        }
+    }
+}
+
+/// One window's figures, as `metrics-consumer --json` and the ground-truth file print them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WindowFigures {
+    /// RFC 3339, UTC, milliseconds: the window holds events from `start` (included) to `end`.
+    pub start: String,
+    pub end: String,
+    /// Whether the watermark has passed the window's end plus the allowed lateness: its figures
+    /// are final. Always true in a ground-truth file.
+    pub closed: bool,
+    pub events: u64,
+    pub events_by_type: BTreeMap<String, u64>,
+    pub orders: u64,
+    /// Exact cents, printed with two decimals.
+    pub revenue: Money,
+    /// purchase events / view events of the window (0 without views), four decimals.
+    pub view_to_purchase: f64,
+    /// purchase events / add_to_cart events of the window (0 without any), four decimals.
+    pub cart_to_purchase: f64,
+    /// Distinct users with an event in the window.
+    pub active_users: u64,
+}
+
+/// The start of the window of `width` ms that holds `at` (both ms since the epoch).
+pub fn window_start(at: i64, width: i64) -> i64 {
+    at.div_euclid(width) * width
+}
+
+/// A window width or lateness in milliseconds, at least 1 ms for a width.
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Every window of a stream, by start; none is ever closed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowSeries {
+    width: i64,
+    windows: BTreeMap<i64, WindowTally>,
+}
+
+impl WindowSeries {
+    /// Windows `width` long (a zero width counts as one millisecond).
+    pub fn new(width: Duration) -> WindowSeries {
+        WindowSeries {
+            width: millis(width).max(1),
+            windows: BTreeMap::new(),
+        }
+    }
+
+    pub fn width(&self) -> Duration {
+        Duration::from_millis(self.width.unsigned_abs())
+    }
+
+    pub fn record(&mut self, event: &Event<'_>) {
+        let start = window_start(event.timestamp.millis(), self.width);
+        self.windows.entry(start).or_default().record(event);
+    }
+
+    /// Adds another series of the same width (another split of the stream).
+    pub fn merge(&mut self, other: &WindowSeries) {
+        for (start, tally) in &other.windows {
+            self.windows.entry(*start).or_default().merge(tally);
+        }
+    }
+
+    /// Every window with an event, oldest first, each marked closed.
+    pub fn figures(&self) -> Vec<WindowFigures> {
+        self.windows
+            .iter()
+            .map(|(start, tally)| tally.figures(*start, self.width, true))
+            .collect()
+    }
+}
+
+/// What became of one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Added to its window (open, or opened by it).
+    Counted,
+    /// Its window was already closed: counted as too late, not added.
+    TooLate,
+}
+
+/// Settings of a reader's windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowRules {
+    pub width: Duration,
+    /// How many of the latest windows are kept (and reported).
+    pub keep: usize,
+    /// How far behind the watermark an event may be and still count.
+    pub allowed_lateness: Duration,
+    /// A partition without an event for this long (wall clock) does not hold the watermark back.
+    pub idle_after: Duration,
+}
+
+/// Event time in one partition being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct PartitionTime {
+    /// The latest event time seen (ms since the epoch); None before its first event.
+    latest: Option<i64>,
+    /// When (the caller's wall clock, ms) it last had an event, or was first watched.
+    active_at: i64,
+}
+
+/// The windows of a reader: open ones, the latest closed ones, the watermark that closes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventTimeWindows {
+    width: i64,
+    keep: usize,
+    lateness: i64,
+    idle_after: i64,
+    open: BTreeMap<i64, WindowTally>,
+    /// The latest closed windows, oldest first, at most `keep`.
+    closed: VecDeque<(i64, WindowTally)>,
+    /// Every window starting before this is closed.
+    closed_before: i64,
+    partitions: BTreeMap<(String, i32), PartitionTime>,
+    too_late: EnumMap<TopicKind, u64>,
+}
+
+impl EventTimeWindows {
+    pub fn new(rules: WindowRules) -> EventTimeWindows {
+        EventTimeWindows {
+            width: millis(rules.width).max(1),
+            keep: rules.keep.max(1),
+            lateness: millis(rules.allowed_lateness),
+            idle_after: millis(rules.idle_after),
+            open: BTreeMap::new(),
+            closed: VecDeque::new(),
+            closed_before: i64::MIN,
+            partitions: BTreeMap::new(),
+            too_late: EnumMap::default(),
+        }
+    }
+
+    /// A partition is being read (`now`: the caller's wall clock, ms): until its first event, or
+    /// until it has been idle for a while, the watermark waits for it, so that a partition read
+    /// ahead of it does not make its events late.
+    pub fn watch(&mut self, topic: &str, partition: i32, now: i64) {
+        self.partitions
+            .entry((topic.to_string(), partition))
+            .or_insert(PartitionTime {
+                latest: None,
+                active_at: now,
+            });
+    }
+
+    /// A partition is no longer read by this reader: it no longer holds the watermark back.
+    pub fn unwatch(&mut self, topic: &str, partition: i32) {
+        self.partitions.remove(&(topic.to_string(), partition));
+    }
+
+    /// Places one event of `topic`'s `partition` (a topic of kind `kind`) read at `now` (the
+    /// caller's wall clock, ms), then moves the watermark on.
+    pub fn record(
+        &mut self,
+        kind: TopicKind,
+        topic: &str,
+        partition: i32,
+        event: &Event<'_>,
+        now: i64,
+    ) -> Placement {
+        let at = event.timestamp.millis();
+        let start = window_start(at, self.width);
+        let placement = if start < self.closed_before {
+            self.too_late[kind] += 1;
+            Placement::TooLate
+        } else {
+            self.open.entry(start).or_default().record(event);
+            Placement::Counted
+        };
+        let advanced = match self.partitions.get_mut(&(topic.to_string(), partition)) {
+            Some(time) => {
+                time.active_at = now;
+                let advanced = time.latest.is_none_or(|latest| at > latest);
+                if advanced {
+                    time.latest = Some(at);
+                }
+                advanced
+            }
+            None => {
+                self.partitions.insert(
+                    (topic.to_string(), partition),
+                    PartitionTime {
+                        latest: Some(at),
+                        active_at: now,
+                    },
+                );
+                true
+            }
+        };
+        if advanced {
+            self.close(now);
+        }
+        placement
+    }
+
+    /// The watermark at `now` (the caller's wall clock, ms): the minimum over the partitions read,
+    /// idle ones excepted, of their latest event time; None while a partition that is not idle
+    /// has had no event yet, or when every partition is idle.
+    pub fn watermark(&self, now: i64) -> Option<i64> {
+        let mut watermark: Option<i64> = None;
+        for time in self.partitions.values() {
+            if now.saturating_sub(time.active_at) >= self.idle_after {
+                continue;
+            }
+            let latest = time.latest?;
+            watermark = Some(watermark.map_or(latest, |w| w.min(latest)));
+        }
+        watermark
+    }
+
+    /// Closes every window whose end the watermark, less the allowed lateness, has passed. Called
+    /// after each event that moves a partition's time on, and between messages (for idleness).
+    pub fn close(&mut self, now: i64) {
+        let Some(watermark) = self.watermark(now) else {
+            return;
+        };
+        let closed_before = window_start(watermark.saturating_sub(self.lateness), self.width);
+        if closed_before <= self.closed_before {
+            return;
+        }
+        self.closed_before = closed_before;
+        while let Some(entry) = self.open.first_entry() {
+            if *entry.key() >= closed_before {
+                break;
+            }
+            let (start, tally) = entry.remove_entry();
+            self.closed.push_back((start, tally));
+            if self.closed.len() > self.keep {
+                self.closed.pop_front();
+            }
+        }
+    }
+
+    /// The latest windows, at most `keep`, oldest first: closed ones, then open ones.
+    pub fn figures(&self) -> Vec<WindowFigures> {
+        let closed = self
+            .closed
+            .iter()
+            .map(|(start, tally)| tally.figures(*start, self.width, true));
+        let open = self
+            .open
+            .iter()
+            .map(|(start, tally)| tally.figures(*start, self.width, false));
+        let all: Vec<WindowFigures> = closed.chain(open).collect();
+        let skip = all.len().saturating_sub(self.keep);
+        all.into_iter().skip(skip).collect()
+    }
+
+    /// Events that came for a window already closed, per topic.
+    pub fn too_late(&self) -> BTreeMap<&'static str, u64> {
+        named(&self.too_late, TopicKind::as_str)
+    }
+
+    /// The watermark as RFC 3339, for reports.
+    pub fn watermark_text(&self, now: i64) -> Option<String> {
+        self.watermark(now)
+            .map(|at| Timestamp::from_millis(at).to_string())
+    }
+}
+
+#[cfg(test)]
+#[path = "windows_tests.rs"]
+mod tests;
