@@ -60,6 +60,31 @@ const MAX_LINES_PER_SECOND: f64 = 50.0;
 pub struct Job {
     pub tool: &'static str,
     pub quotas: Quotas,
+    /// Where to write the ground truth of the acknowledged events, if anywhere.
+    pub truth: Option<Truth>,
+}
+
+/// The ground-truth file: one JSON line per event-time window of the acknowledged events, with the
+/// figures a correct consumer computes for it.
+pub struct Truth {
+    pub path: std::path::PathBuf,
+    pub width: Duration,
+}
+
+impl Truth {
+    /// Writes the file whole, or not at all: a temporary file beside it, renamed over it.
+    fn write(&self, producer: &EventProducer) -> anyhow::Result<()> {
+        let windows = producer.truth().unwrap_or_default();
+        let mut text = String::new();
+        for window in &windows {
+            text.push_str(&serde_json::to_string(window)?);
+            text.push('\n');
+        }
+        let partial = self.path.with_extension("partial");
+        std::fs::write(&partial, text)
+            .and_then(|()| std::fs::rename(&partial, &self.path))
+            .with_context(|| format!("cannot write the ground truth to {}", self.path.display()))
+    }
 }
 
 impl Job {
@@ -116,6 +141,9 @@ pub fn run(
         None
     };
     let mut producer = EventProducer::connect(settings, timeout, &targets, job.tool)?;
+    if let Some(truth) = &job.truth {
+        producer.keep_truth(truth.width);
+    }
 
     let total = targets.iter().map(|&t| match quotas.get(t) {
         Quota::Exactly(n) => Some(n),
@@ -190,6 +218,10 @@ pub fn run(
     }
     let unaccounted = producer.flush(pace.flush_timeout);
     let elapsed = started.elapsed();
+    // Written whatever failed: it holds exactly what was acknowledged.
+    if let Some(truth) = &job.truth {
+        truth.write(&producer)?;
+    }
     if let Display::Progress(bar) = &display {
         refresh(bar, &producer.counts(), started);
         bar.finish_and_clear();
@@ -464,6 +496,7 @@ pub fn single_producer_main(
             Job {
                 tool,
                 quotas: Quotas::only(topic, count),
+                truth: None,
             },
         )
     })

@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use shopstream::produce::{self, Job, PaceArgs};
+use std::path::PathBuf;
+
+use shopstream::produce::{self, Job, PaceArgs, Truth};
 use shopstream::{CommonArgs, KafkaArgs, setting_help, setting_parser};
 use shopstream_core::simulator::{Quota, Quotas};
 
@@ -17,7 +19,7 @@ use shopstream_core::simulator::{Quota, Quotas};
 #[derive(Debug, Parser)]
 #[command(
     version,
-    after_help = "Examples:\n  run-multiple-producers                       # 40 / 15 / 30 events, like the original\n  run-multiple-producers --product-events 1000 --purchases 200 --user-events 500 --rate 0\n  run-multiple-producers --product-events 0 --purchases 0 --user-events 0 --rate 20000\n                                               # (counts 0: until Ctrl-C)\n  run-multiple-producers --shard 2/3 --seed 7 --rate 0   # shard 2 of 3 (one per machine)"
+    after_help = "Examples:\n  run-multiple-producers                       # 40 / 15 / 30 events, like the original\n  run-multiple-producers --product-events 1000 --purchases 200 --user-events 500 --rate 0\n  run-multiple-producers --product-events 0 --purchases 0 --user-events 0 --rate 20000\n                                               # (counts 0: until Ctrl-C)\n  run-multiple-producers --shard 2/3 --seed 7 --rate 0   # shard 2 of 3 (one per machine)\n  run-multiple-producers --seed 1 --rate 0 --truth truth.jsonl --window 1m\n                                               # and the right answer per minute of event time"
 )]
 struct Cli {
     #[command(flatten)]
@@ -34,6 +36,15 @@ struct Cli {
 
     #[command(flatten)]
     pace: PaceArgs,
+
+    /// Write the ground truth of the run to FILE at the end: one JSON line per event-time window
+    /// of the acknowledged events, with the figures a correct consumer computes for it (the same
+    /// fields as metrics-consumer's windows); see the README for the format
+    #[arg(long, value_name = "FILE")]
+    truth: Option<PathBuf>,
+
+    #[arg(long, value_name = "DURATION", requires = "truth", help = setting_help("METRICS_WINDOW"), value_parser = setting_parser::<std::time::Duration>("METRICS_WINDOW"))]
+    window: Option<std::time::Duration>,
 
     #[command(flatten)]
     common: CommonArgs,
@@ -61,6 +72,10 @@ fn try_main() -> anyhow::Result<ExitCode> {
         Job {
             tool: "run-multiple-producers",
             quotas,
+            truth: cli.truth.map(|path| Truth {
+                path,
+                width: cli.window.unwrap_or(settings.metrics_window),
+            }),
         },
     )
 }

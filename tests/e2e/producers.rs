@@ -314,3 +314,95 @@ fn a_closed_stdout_ends_the_producers_quietly() {
         assert_eq!(stderr, "", "{binary}: nothing on stderr");
     }
 }
+
+/// `--truth FILE`: one JSON line per event-time window of the acknowledged events, equal to the
+/// windows of what the topics hold; the same seed writes the same file, byte for byte.
+#[test]
+fn the_ground_truth_file_holds_the_windows_of_every_event_written() {
+    if skip_without_broker() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let write = |run: &str| {
+        let topics = TopicSet::new(&format!("truth-{run}"));
+        create_topics(&topics);
+        let path = dir.path().join(format!("{run}.jsonl"));
+        run_ok(tool("run-multiple-producers", &topics).args([
+            "--rate",
+            "0",
+            "--quiet",
+            "--seed",
+            "5",
+            "--product-events",
+            "3000",
+            "--purchases",
+            "600",
+            "--user-events",
+            "1500",
+            "--truth",
+            path.to_str().unwrap(),
+            "--window",
+            "30s",
+        ]));
+        let text = std::fs::read_to_string(&path).unwrap();
+        (topics, text)
+    };
+    let (topics, truth) = write("first");
+    let _cleanup = Cleanup(topics.clone());
+
+    // The windows of every event the topics hold, read back.
+    let mut stored = shopstream_core::windows::WindowSeries::new(Duration::from_secs(30));
+    for (kind, topic) in [
+        (TopicKind::ProductEvents, &topics.product_events),
+        (TopicKind::Purchases, &topics.purchases),
+        (TopicKind::UserEvents, &topics.user_events),
+    ] {
+        for record in read_topic(topic) {
+            let event = shopstream_core::decode(&record.payload, Some(kind)).unwrap();
+            stored.record(&event);
+        }
+    }
+    let expected: String = stored
+        .figures()
+        .iter()
+        .map(|w| serde_json::to_string(w).unwrap() + "\n")
+        .collect();
+    assert_eq!(truth, expected);
+
+    // Each line a 30 s window, in order, and together every event, order and cent.
+    let windows: Vec<serde_json::Value> = truth
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(windows.len() > 10, "{} windows", windows.len());
+    let sum = |field: &str| -> f64 { windows.iter().map(|w| w[field].as_f64().unwrap()).sum() };
+    assert_eq!(sum("events"), 5100.0);
+    assert_eq!(sum("orders"), 600.0);
+    let report = expected_report(&topics);
+    let revenue = report["revenue"].as_f64().unwrap();
+    assert!(
+        (sum("revenue") - revenue).abs() < 0.005,
+        "{} against {revenue}",
+        sum("revenue")
+    );
+    for pair in windows.windows(2) {
+        assert!(
+            pair[0]["end"].as_str() <= pair[1]["start"].as_str(),
+            "{pair:?}"
+        );
+    }
+    let millis = |text: &serde_json::Value| {
+        shopstream_core::Timestamp::parse(text.as_str().unwrap())
+            .unwrap()
+            .millis()
+    };
+    assert_eq!(
+        millis(&windows[0]["end"]) - millis(&windows[0]["start"]),
+        30_000
+    );
+
+    // The same seed, the same truth.
+    let (again_topics, again) = write("again");
+    let _again_cleanup = Cleanup(again_topics);
+    assert_eq!(again, truth);
+}

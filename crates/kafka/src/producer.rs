@@ -2,8 +2,8 @@
 //! from its delivery report, per topic, and waits (never drops, never spins) when librdkafka's
 //! queue is full.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use enum_map::Enum;
@@ -15,7 +15,8 @@ use rdkafka::types::RDKafkaErrorCode;
 
 use crate::client::{Operation, ShopContext, TopicsError, client_config_with, probe_topics};
 use crate::settings::Settings;
-use shopstream_core::{Event, PerTopic, TopicKind};
+use shopstream_core::windows::{WindowFigures, WindowSeries};
+use shopstream_core::{Event, PerTopic, TopicKind, decode};
 
 /// How many delivery failures are kept, with their keys, for the report.
 const FAILURES_KEPT: usize = 20;
@@ -83,6 +84,8 @@ pub struct DeliveryContext {
     shop: ShopContext,
     counters: PerTopic<Counters>,
     failures: Mutex<Vec<DeliveryFailure>>,
+    /// With a ground truth asked for: the windows of the acknowledged events.
+    truth: OnceLock<Mutex<WindowSeries>>,
 }
 
 impl ClientContext for DeliveryContext {
@@ -106,8 +109,19 @@ impl ProducerContext for DeliveryContext {
         let topic = TopicKind::from_usize(index);
         let counters = &self.counters[topic];
         match result {
-            Ok(_) => {
+            Ok(message) => {
                 counters.acknowledged.fetch_add(1, Ordering::Relaxed);
+                if let Some(truth) = self.truth.get() {
+                    // The acknowledged bytes themselves, read back as any consumer reads them.
+                    match decode(message.payload().unwrap_or_default(), Some(topic)) {
+                        Ok(event) => {
+                            if let Ok(mut truth) = truth.lock() {
+                                truth.record(&event);
+                            }
+                        }
+                        Err(reason) => tracing::warn!("an event this producer wrote: {reason}"),
+                    }
+                }
             }
             Err((error, message)) => {
                 counters.failed.fetch_add(1, Ordering::Relaxed);
@@ -208,6 +222,22 @@ impl EventProducer {
             self.producer.poll(Duration::ZERO);
         }
         Ok(())
+    }
+
+    /// From now on, keeps the windows (`width` long) of every acknowledged event: the figures a
+    /// correct consumer must compute for them. Once only; later calls change nothing.
+    pub fn keep_truth(&self, width: Duration) {
+        let _ = self
+            .producer
+            .context()
+            .truth
+            .set(Mutex::new(WindowSeries::new(width)));
+    }
+
+    /// The windows of the acknowledged events so far (with [`Self::keep_truth`]), oldest first.
+    pub fn truth(&self) -> Option<Vec<WindowFigures>> {
+        let truth = self.producer.context().truth.get()?;
+        truth.lock().ok().map(|truth| truth.figures())
     }
 
     /// Serves delivery reports for up to `timeout`.

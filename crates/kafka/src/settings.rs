@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use rdkafka::ClientConfig;
 use rdkafka::error::KafkaError;
@@ -24,6 +25,8 @@ pub enum Kind {
     Number { min: u64, max: u64 },
     /// A file; a relative path read from a .env file is relative to that file's folder.
     Path,
+    /// A length of time of at least a millisecond: `90s`, `1m`, `1h 30m` (humantime), or seconds.
+    Duration,
     /// Kafka brokers: `host:port` (or `[ipv6]:port`, optionally after `protocol://`), comma
     /// separated, each port from 1 to 65535.
     Brokers,
@@ -108,6 +111,9 @@ settings_table! {
     "METRICS_STATE_TOPIC" => metrics_state_topic: Kind::Text, "shopstream-metrics-state",
         "metrics-consumer --state-topic",
         "Compacted topic where metrics-consumer --exactly-once keeps each input partition's state (setup-topics creates it)";
+    "METRICS_WINDOW" => metrics_window: Kind::Duration, "1m",
+        "run-multiple-producers --window",
+        "Width of the event-time windows (tumbling, aligned to the epoch) of run-multiple-producers --truth";
     "PRODUCTS_FILE" => products_file: Kind::Path, "data/products.json",
         "", "The product catalog the simulator draws from";
     "USERS_FILE" => users_file: Kind::Path, "data/users.json",
@@ -187,6 +193,26 @@ impl SettingValue for Option<String> {
     }
     fn shown(&self) -> String {
         self.clone().unwrap_or_default()
+    }
+}
+
+impl SettingValue for Duration {
+    fn parse(text: &str, _: Kind) -> Result<Duration, String> {
+        let duration = match text.parse::<f64>() {
+            Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => {
+                Duration::from_secs_f64(seconds)
+            }
+            Ok(_) => return Err(format!("{text} is not a length of time")),
+            Err(_) => humantime::parse_duration(text)
+                .map_err(|e| format!("{text} is not a length of time like 30s, 1m or 1h ({e})"))?,
+        };
+        if duration < Duration::from_millis(1) {
+            return Err(format!("{text} is shorter than a millisecond"));
+        }
+        Ok(duration)
+    }
+    fn shown(&self) -> String {
+        humantime::format_duration(*self).to_string()
     }
 }
 
@@ -316,6 +342,7 @@ pub struct Settings {
     pub event_delay_ms: u64,
     pub metrics_report_every: u64,
     pub metrics_threads: u64,
+    pub metrics_window: Duration,
     /// Where metrics-consumer serves its dashboard (host:port); None: it does not.
     pub metrics_serve: Option<String>,
     /// The compacted topic of metrics-consumer --exactly-once's state.
@@ -854,6 +881,7 @@ mod tests {
                 Kind::Text | Kind::Brokers => setting.parse::<String>(setting.default).is_ok(),
                 Kind::Optional => setting.parse::<Option<String>>(setting.default).is_ok(),
                 Kind::Path => setting.parse::<PathBuf>(setting.default).is_ok(),
+                Kind::Duration => setting.parse::<Duration>(setting.default).is_ok(),
             };
             assert!(kind_accepts_default, "{}", setting.name);
         }
