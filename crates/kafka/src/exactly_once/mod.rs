@@ -33,6 +33,7 @@ pub use state_reader::StateReader;
 use transactor::{CommitFailure, Transactor};
 
 use crate::admin::{AdminError, TopicAdmin, TopicShape};
+use crate::client::client_config;
 use crate::consumer::{LagContext, RebalanceHook};
 use crate::settings::Settings;
 
@@ -738,9 +739,20 @@ impl Member {
             return Ok((MetricsEngine::new(), start));
         }
         // A partition's new leader answers OffsetNotAvailable until its high watermark has
-        // caught up after a failover.
+        // caught up after a failover. The member's own client has also been seen to answer
+        // UnknownPartition for a minute after a node's crash, while the partition had a leader
+        // again: every other attempt asks through a client of its own, with fresh metadata.
+        let mut attempt = 0u32;
         let (low, high) = ask_until(deadline, "the partition's offsets", |left| {
-            consumer.fetch_watermarks(topic, partition, left.min(self.config.timeout))
+            attempt += 1;
+            let timeout = left.min(self.config.timeout);
+            if attempt % 2 == 1 {
+                return consumer.fetch_watermarks(topic, partition, timeout);
+            }
+            let fresh: BaseConsumer = client_config(&self.settings, "shopstream-metrics-offsets")
+                .set("group.id", &self.config.group)
+                .create()?;
+            fresh.fetch_watermarks(topic, partition, timeout)
         })
         .map_err(ExactlyOnceError::Offsets)?;
         let start = if self.config.from_beginning {
