@@ -11,6 +11,7 @@ use rdkafka::consumer::BaseConsumer;
 use shopstream_core::checkpoint::Checkpoint;
 use shopstream_core::group_state::Coverage;
 use shopstream_core::metrics::{MetricsEngine, Report};
+use shopstream_core::windows::{EventTimeReport, EventTimeWindows, Placement};
 use shopstream_kafka::consume::Incoming;
 use shopstream_kafka::consumer::LagContext;
 use shopstream_kafka::exactly_once::ExactlyOnce;
@@ -23,6 +24,8 @@ pub enum Figures {
         commit_every: u64,
         unsaved: u64,
         last_save: Instant,
+        /// With --window: figures per window of event time.
+        windows: Option<Box<EventTime>>,
     },
     /// One engine per reader thread (see [`Figures::thread_engine`]).
     Threads {
@@ -44,6 +47,35 @@ impl Figures {
             commit_every,
             unsaved: 0,
             last_save: Instant::now(),
+            windows: None,
+        }
+    }
+
+    /// Keeps figures per window of event time too, over `partitions` (topic, partition): each
+    /// holds the watermark back until its first event or until it is idle.
+    pub fn with_windows(
+        mut self,
+        mut windows: EventTimeWindows,
+        partitions: &[(String, i32)],
+    ) -> Figures {
+        let clock = Instant::now();
+        for (topic, partition) in partitions {
+            windows.watch(topic, *partition, 0);
+        }
+        if let Figures::Local { windows: slot, .. } = &mut self {
+            *slot = Some(Box::new(EventTime { windows, clock }));
+        }
+        self
+    }
+
+    /// The event-time part of the report, when windows are kept.
+    pub fn event_time(&self) -> Option<EventTimeReport> {
+        match self {
+            Figures::Local {
+                windows: Some(event_time),
+                ..
+            } => Some(event_time.windows.report(event_time.now())),
+            _ => None,
         }
     }
 
@@ -69,9 +101,30 @@ impl Figures {
                 commit_every,
                 unsaved,
                 last_save,
+                windows,
             } => {
                 match &incoming.decoded {
-                    Ok(event) => state.engine.record(event),
+                    Ok(event) => {
+                        state.engine.record(event);
+                        if let Some(event_time) = windows {
+                            let now = event_time.now();
+                            let placement = event_time.windows.record(
+                                incoming.kind,
+                                incoming.topic(),
+                                incoming.partition(),
+                                event,
+                                now,
+                            );
+                            if placement == Placement::TooLate {
+                                tracing::debug!(
+                                    "{} p{}@{}: too late for its window",
+                                    incoming.topic(),
+                                    incoming.partition(),
+                                    incoming.offset()
+                                );
+                            }
+                        }
+                    }
                     Err(reason) => state.engine.record_rejected(reason),
                 }
                 state.advance(incoming.topic(), incoming.partition(), incoming.offset());
@@ -100,8 +153,17 @@ impl Figures {
         Ok(())
     }
 
-    /// Between messages: saves or commits what waited a second.
+    /// Between messages: saves or commits what waited a second, closes the windows idleness lets
+    /// close.
     pub fn tick(&mut self, consumer: &BaseConsumer<LagContext>) -> anyhow::Result<()> {
+        if let Figures::Local {
+            windows: Some(event_time),
+            ..
+        } = self
+        {
+            let now = event_time.now();
+            event_time.windows.close(now);
+        }
         match self {
             Figures::Local {
                 state,
@@ -162,6 +224,19 @@ impl Figures {
                 (engine.report(), Some(coverage))
             }
         })
+    }
+}
+
+/// A reader's windows and the clock that tells when a partition is idle.
+pub struct EventTime {
+    windows: EventTimeWindows,
+    clock: Instant,
+}
+
+impl EventTime {
+    /// Milliseconds since the windows were set up.
+    fn now(&self) -> i64 {
+        i64::try_from(self.clock.elapsed().as_millis()).unwrap_or(i64::MAX)
     }
 }
 

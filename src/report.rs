@@ -145,3 +145,51 @@ pub fn render(title: &str, report: &Report, lag: &[PartitionLag]) -> String {
     }
     out
 }
+
+/// The event-time windows as text: the watermark, the too-late counts, one row per window.
+pub fn render_windows(event_time: &shopstream_core::windows::EventTimeReport) -> String {
+    let too_late: u64 = event_time.too_late.values().sum();
+    let mut out = format!(
+        "event time: watermark {}, {too_late} too late{}\n",
+        event_time.watermark.as_deref().unwrap_or("not yet known"),
+        if too_late == 0 {
+            String::new()
+        } else {
+            let per_topic: Vec<String> = event_time
+                .too_late
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .map(|(topic, n)| format!("{topic} {n}"))
+                .collect();
+            format!(" ({})", per_topic.join(", "))
+        }
+    );
+    let mut windows = table(vec![
+        "window (UTC)",
+        "",
+        "events",
+        "orders",
+        "revenue",
+        "view → purchase",
+        "cart → purchase",
+        "users",
+    ]);
+    for window in &event_time.windows {
+        // 2026-01-01T00:01:00.000Z to 00:01:00: the date once, then times.
+        let start = window.start.replace('T', " ").replace(".000Z", "");
+        let end = window.end.get(11..19).unwrap_or(&window.end).to_string();
+        windows.add_row(vec![
+            format!("{start} – {end}"),
+            if window.closed { "closed" } else { "open" }.to_string(),
+            window.events.to_string(),
+            window.orders.to_string(),
+            window.revenue.to_string(),
+            percent(window.view_to_purchase),
+            percent(window.cart_to_purchase),
+            window.active_users.to_string(),
+        ]);
+    }
+    right_align(&mut windows, &[2, 3, 4, 5, 6, 7]);
+    out.push_str(&format!("{windows}"));
+    out
+}

@@ -26,6 +26,7 @@ use prometheus_client::registry::Registry;
 use serde::Serialize;
 use shopstream_core::group_state::Coverage;
 use shopstream_core::metrics::{MetricsEngine, Report};
+use shopstream_core::windows::EventTimeReport;
 use shopstream_core::{PerTopic, TopicKind};
 use shopstream_kafka::consumer::PartitionLag;
 use strum::VariantArray;
@@ -49,6 +50,9 @@ pub struct JsonReport<'a> {
     /// With --exactly-once and --view: what the group's figures cover.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<&'a Coverage>,
+    /// With --window: the watermark, the too-late counts and the latest windows.
+    #[serde(flatten)]
+    pub event_time: Option<&'a EventTimeReport>,
 }
 
 /// The latest report, as the consumer loop last published it.
@@ -132,6 +136,7 @@ impl Dashboard {
             figures: &snapshot.report,
             lag: &snapshot.lag,
             coverage: snapshot.coverage.as_ref(),
+            event_time: None,
         };
         serde_json::to_value(report).unwrap_or_default()
     }

@@ -18,6 +18,7 @@ use shopstream_core::PerTopic;
 use shopstream_core::checkpoint::Checkpoint;
 use shopstream_core::group_state::Coverage;
 use shopstream_core::metrics::{MetricsEngine, Report};
+use shopstream_core::windows::{EventTimeReport, EventTimeWindows, WindowRules};
 use shopstream_kafka::admin::TopicAdmin;
 use shopstream_kafka::consume::parallel::ParallelHandler;
 use shopstream_kafka::consume::{Handler, Incoming, Session};
@@ -78,6 +79,22 @@ struct Cli {
     #[arg(long, value_name = "N", help = setting_help("METRICS_THREADS"), value_parser = setting_parser::<u64>("METRICS_THREADS"))]
     threads: Option<u64>,
 
+    /// Also keep figures per window of event time (tumbling windows by each event's timestamp,
+    /// aligned to the epoch): this wide, or without a value METRICS_WINDOW wide (default 1m)
+    #[arg(long, value_name = "DURATION", num_args = 0..=1, value_parser = setting_parser::<Duration>("METRICS_WINDOW"))]
+    window: Option<Option<Duration>>,
+
+    /// With --window: how many of the latest windows to keep and report
+    #[arg(long, value_name = "N", default_value = "10", requires = "window", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    windows: u64,
+
+    /// With --window: how far behind the watermark (the latest event time of the partitions
+    /// read, the slowest that is not idle) an event may be and still count; a window closes
+    /// when the watermark passes its end by this much, and an event for a closed window is
+    /// counted as too late
+    #[arg(long, value_name = "DURATION", default_value = "30s", requires = "window", value_parser = shopstream::parse_duration)]
+    allowed_lateness: Duration,
+
     #[arg(long, value_name = "HOST:PORT", help = setting_help("METRICS_SERVE"), value_parser = setting_parser::<String>("METRICS_SERVE"))]
     serve: Option<String>,
 
@@ -91,6 +108,9 @@ struct Cli {
 }
 
 const DEFAULT_GROUP: &str = "shopstream-metrics";
+
+/// A partition without an event for this long no longer holds the event-time watermark back.
+const WINDOW_IDLE_AFTER: Duration = Duration::from_secs(5);
 
 fn main() -> ExitCode {
     shopstream::run(try_main)
@@ -141,6 +161,32 @@ fn try_main() -> anyhow::Result<ExitCode> {
          the transaction, so a partition read again would copy its rejects again"
     );
     let threads = reader_threads(&cli, &settings)?;
+    let window_rules = match cli.window {
+        Some(width) => {
+            let mode = if cli.exactly_once {
+                Some("--exactly-once")
+            } else if cli.checkpoint.is_some() {
+                Some("--checkpoint")
+            } else if threads > 1 {
+                Some("--threads above 1")
+            } else {
+                None
+            };
+            if let Some(mode) = mode {
+                anyhow::bail!(
+                    "--window does not go with {mode} yet: windows are kept by one reader \
+                     thread, in memory"
+                );
+            }
+            Some(WindowRules {
+                width: width.unwrap_or(settings.metrics_window),
+                keep: usize::try_from(cli.windows).unwrap_or(usize::MAX),
+                allowed_lateness: cli.allowed_lateness,
+                idle_after: WINDOW_IDLE_AFTER,
+            })
+        }
+        None => None,
+    };
     let (mut figures, offsets) = if cli.exactly_once {
         let member = ExactlyOnce::start(
             &settings,
@@ -198,6 +244,9 @@ fn try_main() -> anyhow::Result<ExitCode> {
     {
         *partitions_total = session.consumer.partition_count();
     }
+    if let Some(rules) = window_rules {
+        figures = figures.with_windows(EventTimeWindows::new(rules), session.consumer.partitions());
+    }
     let every = cli.every.unwrap_or(settings.metrics_report_every);
     if !cli.consume.json {
         let mode = if cli.exactly_once {
@@ -240,9 +289,13 @@ fn try_main() -> anyhow::Result<ExitCode> {
             session.consumer.lag()
         });
     let (report, coverage) = metrics.figures.report()?;
-    metrics
-        .printer
-        .print("final", &report, &lag, coverage.as_ref())?;
+    metrics.printer.print(
+        "final",
+        &report,
+        &lag,
+        coverage.as_ref(),
+        metrics.figures.event_time().as_ref(),
+    )?;
     if let Figures::Group { member, .. } = &metrics.figures
         && !cli.consume.json
     {
@@ -337,7 +390,7 @@ fn view(
         }
     }
     let (report, coverage, lag) = figures(&reader)?;
-    printer.print("final", &report, &lag, Some(&coverage))?;
+    printer.print("final", &report, &lag, Some(&coverage), None)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -354,6 +407,7 @@ impl Printer {
         report: &Report,
         lag: &[PartitionLag],
         coverage: Option<&Coverage>,
+        event_time: Option<&EventTimeReport>,
     ) -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
         if self.json {
@@ -363,6 +417,7 @@ impl Printer {
                 figures: report,
                 lag,
                 coverage,
+                event_time,
             };
             writeln!(out, "{}", serde_json::to_string(&line)?)?;
         } else {
@@ -379,6 +434,9 @@ impl Printer {
                 "{}",
                 report::render(&title.bold().to_string(), report, lag)
             )?;
+            if let Some(event_time) = event_time {
+                writeln!(out, "{}", report::render_windows(event_time))?;
+            }
         }
         Ok(())
     }
@@ -425,6 +483,7 @@ impl Metrics<'_> {
             &report,
             &self.session.consumer.lag(),
             coverage.as_ref(),
+            self.figures.event_time().as_ref(),
         )
     }
 

@@ -1,5 +1,6 @@
 //! consumer and metrics-consumer against the real broker.
 
+use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -166,6 +167,121 @@ fn instances_with_reader_threads_share_a_group_through_a_rebalance() {
         &["--timeout", "3s", "--threads", "2"],
     ));
     assert_eq!(final_report(&again)["events"], 0);
+}
+
+/// `--window`: figures per window of event time; read in order, every closed window equals the
+/// ground truth the launcher wrote, and nothing is too late.
+#[test]
+fn metrics_consumer_windows_equal_the_launchers_ground_truth() {
+    if skip_without_broker() {
+        return;
+    }
+    let topics = TopicSet::new("windows");
+    let _cleanup = Cleanup(topics.clone());
+    create_topics(&topics);
+    let dir = tempfile::tempdir().unwrap();
+    let truth_path = dir.path().join("truth.jsonl");
+    run_ok(tool("run-multiple-producers", &topics).args([
+        "--rate",
+        "0",
+        "--quiet",
+        "--seed",
+        "12",
+        "--product-events",
+        "4000",
+        "--purchases",
+        "800",
+        "--user-events",
+        "2000",
+        "--truth",
+        truth_path.to_str().unwrap(),
+        "--window",
+        "30s",
+    ]));
+    let truth: BTreeMap<String, Value> = std::fs::read_to_string(&truth_path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let window: Value = serde_json::from_str(line).unwrap();
+            (window["start"].as_str().unwrap().to_string(), window)
+        })
+        .collect();
+
+    let output = run_ok(&mut metrics(
+        &topics,
+        &unique("windows"),
+        &[
+            "--from-beginning",
+            "--timeout",
+            "4s",
+            "--window",
+            "30s",
+            "--windows",
+            "100000",
+        ],
+    ));
+    let report = final_report(&output);
+    assert_eq!(
+        report["too_late"],
+        serde_json::json!({"product-events": 0, "purchases": 0, "user-events": 0})
+    );
+    let windows = report["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), truth.len());
+    let closed = windows.iter().filter(|w| w["closed"] == true).count();
+    assert!(
+        closed * 10 >= windows.len() * 8,
+        "{closed} of {} closed",
+        windows.len()
+    );
+    for window in windows {
+        let start = window["start"].as_str().unwrap();
+        let mut as_final = window.clone();
+        as_final["closed"] = true.into();
+        assert_eq!(&as_final, &truth[start], "window {start}");
+    }
+    // Every report carries the windows; a human report shows them as a table.
+    assert!(
+        json_lines(&output)
+            .iter()
+            .all(|line| line.get("windows").is_some())
+    );
+    let output = run_ok(tool("metrics-consumer", &topics).args([
+        "--from-beginning",
+        "--timeout",
+        "3s",
+        "--group",
+        &unique("windows-human"),
+        "--window",
+        "30s",
+        "--windows",
+        "3",
+        "--every",
+        "100000",
+    ]));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("event time: watermark"), "{stdout}");
+    assert!(stdout.contains("cart → purchase"), "{stdout}");
+}
+
+/// Windows are kept by one reader thread, in memory, for now: other modes say so in one line.
+#[test]
+fn windows_with_a_checkpoint_are_one_clear_error() {
+    let output = tool("metrics-consumer", &TopicSet::new("windows-checkpoint"))
+        .args([
+            "--window",
+            "1m",
+            "--checkpoint",
+            "/nonexistent/windows.checkpoint",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "error: --window does not go with --checkpoint yet: windows are kept by one reader \
+         thread, in memory"
+    );
 }
 
 /// More than one reader thread only where the group keeps the offsets: one clear line otherwise.

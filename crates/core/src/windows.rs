@@ -337,11 +337,28 @@ impl EventTimeWindows {
         named(&self.too_late, TopicKind::as_str)
     }
 
-    /// The watermark as RFC 3339, for reports.
-    pub fn watermark_text(&self, now: i64) -> Option<String> {
-        self.watermark(now)
-            .map(|at| Timestamp::from_millis(at).to_string())
+    /// What a report shows of the windows at `now` (the caller's wall clock, ms).
+    pub fn report(&self, now: i64) -> EventTimeReport {
+        EventTimeReport {
+            watermark: self
+                .watermark(now)
+                .map(|at| Timestamp::from_millis(at).to_string()),
+            too_late: self.too_late(),
+            windows: self.figures(),
+        }
     }
+}
+
+/// The event-time part of a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventTimeReport {
+    /// The overall watermark (RFC 3339), before the allowed lateness is taken off; null while a
+    /// partition being read has had no event yet, or when every partition is idle.
+    pub watermark: Option<String>,
+    /// Events that came for a window already closed, per topic.
+    pub too_late: BTreeMap<&'static str, u64>,
+    /// The latest windows, oldest first.
+    pub windows: Vec<WindowFigures>,
 }
 
 #[cfg(test)]

@@ -208,7 +208,7 @@ pub struct EventConsumer {
     names: TopicNames,
     servers: String,
     /// Partitions of the topics read, when connecting.
-    partition_count: usize,
+    partitions: Vec<(String, i32)>,
 }
 
 impl EventConsumer {
@@ -290,12 +290,16 @@ impl EventConsumer {
             topics: names.join(", "),
             error,
         };
-        let partition_count = metadata
+        let partitions = metadata
             .topics()
             .iter()
             .filter(|t| names.contains(&t.name()))
-            .map(|t| t.partitions().len())
-            .sum();
+            .flat_map(|t| {
+                t.partitions()
+                    .iter()
+                    .map(|p| (t.name().to_string(), p.id()))
+            })
+            .collect();
         match &subscription.offsets {
             OffsetKeeping::Group | OffsetKeeping::Transactional(_) => {
                 consumer.subscribe(&names).map_err(subscribe_error)?
@@ -330,13 +334,19 @@ impl EventConsumer {
             manual,
             names: settings.topics.clone(),
             servers: settings.bootstrap_servers.clone(),
-            partition_count,
+            partitions,
         })
     }
 
     /// Partitions of the topics read, as the cluster had them when connecting.
     pub fn partition_count(&self) -> usize {
-        self.partition_count
+        self.partitions.len()
+    }
+
+    /// The partitions of the topics read (topic, partition), as the cluster had them when
+    /// connecting.
+    pub fn partitions(&self) -> &[(String, i32)] {
+        &self.partitions
     }
 
     /// The librdkafka consumer, for the exactly-once machinery (group metadata, positions).

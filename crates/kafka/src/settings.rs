@@ -112,8 +112,8 @@ settings_table! {
         "metrics-consumer --state-topic",
         "Compacted topic where metrics-consumer --exactly-once keeps each input partition's state (setup-topics creates it)";
     "METRICS_WINDOW" => metrics_window: Kind::Duration, "1m",
-        "run-multiple-producers --window",
-        "Width of the event-time windows (tumbling, aligned to the epoch) of run-multiple-producers --truth";
+        "run-multiple-producers --window, metrics-consumer --window",
+        "Width of the event-time windows (tumbling, aligned to the epoch): of run-multiple-producers --truth, and of metrics-consumer --window given without a width";
     "PRODUCTS_FILE" => products_file: Kind::Path, "data/products.json",
         "", "The product catalog the simulator draws from";
     "USERS_FILE" => users_file: Kind::Path, "data/users.json",
