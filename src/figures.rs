@@ -13,7 +13,7 @@ use shopstream_core::group_state::Coverage;
 use shopstream_core::metrics::{MetricsEngine, Report};
 use shopstream_core::windows::{EventTimeReport, EventTimeWindows, Placement};
 use shopstream_kafka::consume::Incoming;
-use shopstream_kafka::consumer::LagContext;
+use shopstream_kafka::consumer::{LagContext, PartitionLag};
 use shopstream_kafka::exactly_once::ExactlyOnce;
 
 pub enum Figures {
@@ -66,6 +66,33 @@ impl Figures {
             *slot = Some(Box::new(EventTime { windows, clock }));
         }
         self
+    }
+
+    /// Tells the windows how far behind the reader is on each partition: one with events
+    /// waiting is never idle.
+    pub fn note_lag(&mut self, lag: &[PartitionLag]) {
+        if let Figures::Local {
+            windows: Some(event_time),
+            ..
+        } = self
+        {
+            for partition in lag {
+                event_time
+                    .windows
+                    .note_lag(&partition.topic, partition.partition, partition.lag);
+            }
+        }
+    }
+
+    /// Whether figures per window are kept.
+    pub fn has_windows(&self) -> bool {
+        matches!(
+            self,
+            Figures::Local {
+                windows: Some(_),
+                ..
+            }
+        )
     }
 
     /// The event-time part of the report, when windows are kept.

@@ -11,6 +11,7 @@ use clap::Args;
 use colored::Colorize;
 use comfy_table::{CellAlignment, Table, presets};
 use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use shopstream_core::lateness::Holdback;
 use shopstream_core::shard::Shard;
 use shopstream_core::simulator::{Quota, Quotas, Simulator};
 use shopstream_core::{Catalog, Event, PerTopic, TopicKind};
@@ -46,11 +47,33 @@ pub struct PaceArgs {
     #[arg(long, default_value = "30s", value_parser = crate::parse_duration, value_name = "DURATION")]
     pub flush_timeout: Duration,
 
+    /// Hold back this share of the events (0 to 1) and send each one later, once the event clock
+    /// has moved on by up to --max-delay, its timestamp unchanged: arrival order then differs
+    /// from event order, as with phones that come back online
+    #[arg(long, value_name = "F")]
+    pub late_fraction: Option<f64>,
+
+    /// With --late-fraction: the longest a held-back event waits, in event time
+    #[arg(long, default_value = "10s", requires = "late_fraction", value_parser = crate::parse_duration, value_name = "DURATION")]
+    pub max_delay: Duration,
+
     /// Write only shard I of N of the run (e.g. 2/3): its own users and its share of every count,
     /// so that N processes given the same flags, shards 1/N to N/N, write the whole run together
     // Parsed after clap, so that a bad value is one error line (clap adds usage lines).
     #[arg(long, value_name = "I/N", allow_hyphen_values = true)]
     pub shard: Option<String>,
+}
+
+/// What the producing loop does after an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Go,
+    /// `--json | head`: the reader is gone; stop writing events, deliver those sent, say nothing.
+    ReaderGone,
+    /// Ctrl-C.
+    Interrupted,
+    /// --duration is over.
+    Deadline,
 }
 
 /// Above this rate, per-event lines are too fast to read: a progress bar replaces them.
@@ -167,13 +190,20 @@ pub fn run(
     let mut interrupted = false;
     // `--json | head`: the reader is gone; stop writing events, deliver those sent, say nothing.
     let mut reader_gone = false;
-    while let Some(event) = simulator.as_mut().and_then(Simulator::next_event) {
-        producer.send(&event)?;
+    let mut holdback = match pace.late_fraction {
+        Some(fraction) => Some(
+            Holdback::new(fraction, pace.max_delay, seed)
+                .context("--late-fraction, --max-delay")?,
+        ),
+        None => None,
+    };
+    // Sends one event, shows it, keeps the pace; says whether to go on.
+    let mut emit = |event: &Event<'_>, paced: bool| -> anyhow::Result<Flow> {
+        producer.send(event)?;
         sent += 1;
-        if let Err(error) = show(&mut display, &event) {
+        if let Err(error) = show(&mut display, event) {
             if crate::is_broken_pipe(&error) {
-                reader_gone = true;
-                break;
+                return Ok(Flow::ReaderGone);
             }
             return Err(error);
         }
@@ -183,16 +213,48 @@ pub fn run(
             last_refresh = Instant::now();
             refresh(bar, &producer.counts(), started);
         }
-        if let Some(interval) = interval {
+        if let Some(interval) = interval
+            && paced
+        {
             wait_for_slot(&producer, started + interval.mul_f64(sent as f64), &stop);
         }
         if stop.load(Ordering::Relaxed) {
-            interrupted = true;
-            break;
+            return Ok(Flow::Interrupted);
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(Flow::Deadline);
+        }
+        Ok(Flow::Go)
+    };
+    let mut flow = Flow::Go;
+    while let Some(event) = simulator.as_mut().and_then(Simulator::next_event) {
+        let clock = event.timestamp.millis();
+        if !holdback.as_mut().is_some_and(|h| h.hold(&event)) {
+            flow = emit(&event, true)?;
+        }
+        // Held events whose delay the event clock has now passed.
+        while flow == Flow::Go
+            && let Some(late) = holdback.as_mut().and_then(|h| h.due(clock))
+        {
+            flow = emit(&late, true)?;
+        }
+        if flow != Flow::Go {
             break;
         }
+    }
+    // The events still held belong to the run: sent now, at once, unless nobody reads them.
+    if flow != Flow::ReaderGone {
+        while let Some(late) = holdback.as_mut().and_then(Holdback::next_remaining) {
+            if emit(&late, false)? == Flow::ReaderGone {
+                flow = Flow::ReaderGone;
+                break;
+            }
+        }
+    }
+    match flow {
+        Flow::ReaderGone => reader_gone = true,
+        Flow::Interrupted => interrupted = true,
+        Flow::Go | Flow::Deadline => {}
     }
 
     if let Display::Json(out) = &mut display

@@ -109,8 +109,11 @@ struct Cli {
 
 const DEFAULT_GROUP: &str = "shopstream-metrics";
 
-/// A partition without an event for this long no longer holds the event-time watermark back.
+/// A partition read to its end and without an event for this long no longer holds the event-time
+/// watermark back.
 const WINDOW_IDLE_AFTER: Duration = Duration::from_secs(5);
+/// The same for a partition not read from yet, or read by another member of the group.
+const WINDOW_UNKNOWN_IDLE_AFTER: Duration = Duration::from_secs(60);
 
 fn main() -> ExitCode {
     shopstream::run(try_main)
@@ -183,6 +186,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
                 keep: usize::try_from(cli.windows).unwrap_or(usize::MAX),
                 allowed_lateness: cli.allowed_lateness,
                 idle_after: WINDOW_IDLE_AFTER,
+                unknown_idle_after: WINDOW_UNKNOWN_IDLE_AFTER,
             })
         }
         None => None,
@@ -273,6 +277,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
         report_due: false,
         paced: !cli.consume.json && std::io::stdout().is_terminal(),
         last_report: None,
+        last_lag_note: Instant::now(),
     };
     metrics.publish()?;
     if threads > 1 {
@@ -457,6 +462,8 @@ struct Metrics<'s> {
     /// Reports to a terminal come at most about once a second.
     paced: bool,
     last_report: Option<Instant>,
+    /// When the windows last heard how far behind the reader is (about once a second).
+    last_lag_note: Instant,
 }
 
 impl Metrics<'_> {
@@ -485,6 +492,14 @@ impl Metrics<'_> {
             coverage.as_ref(),
             self.figures.event_time().as_ref(),
         )
+    }
+
+    /// About once a second, tells the windows which partitions still have events waiting.
+    fn note_lag(&mut self) {
+        if self.figures.has_windows() && self.last_lag_note.elapsed() >= Duration::from_secs(1) {
+            self.last_lag_note = Instant::now();
+            self.figures.note_lag(&self.session.consumer.waiting());
+        }
     }
 
     /// Hands the dashboard a fresh report (a few times a second at most).
@@ -531,10 +546,12 @@ impl Handler for Metrics<'_> {
         if self.seen % self.every == 0 {
             self.report_due = true;
         }
+        self.note_lag();
         self.print_due_report()
     }
 
     fn idle(&mut self) -> anyhow::Result<()> {
+        self.note_lag();
         if self.last_publish.elapsed() >= Duration::from_millis(250) {
             self.publish()?;
         }

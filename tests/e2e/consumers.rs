@@ -263,6 +263,131 @@ fn metrics_consumer_windows_equal_the_launchers_ground_truth() {
     assert!(stdout.contains("cart → purchase"), "{stdout}");
 }
 
+/// Disorder on purpose (`--late-fraction 0.05 --max-delay 10s`): with 15 s of allowed lateness
+/// every window equals the ground truth; with 2 s, each window differs from it by exactly the
+/// events reported too late for it.
+#[test]
+fn late_events_count_within_the_lateness_and_are_reported_per_window_after_it() {
+    if skip_without_broker() {
+        return;
+    }
+    let topics = TopicSet::new("late");
+    let _cleanup = Cleanup(topics.clone());
+    create_topics(&topics);
+    let dir = tempfile::tempdir().unwrap();
+    let truth_path = dir.path().join("truth.jsonl");
+    run_ok(tool("run-multiple-producers", &topics).args([
+        "--rate",
+        "0",
+        "--quiet",
+        "--seed",
+        "21",
+        "--product-events",
+        "6000",
+        "--purchases",
+        "1200",
+        "--user-events",
+        "3000",
+        "--late-fraction",
+        "0.05",
+        "--max-delay",
+        "10s",
+        "--truth",
+        truth_path.to_str().unwrap(),
+        "--window",
+        "30s",
+    ]));
+    let truth: BTreeMap<String, Value> = std::fs::read_to_string(&truth_path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let window: Value = serde_json::from_str(line).unwrap();
+            (window["start"].as_str().unwrap().to_string(), window)
+        })
+        .collect();
+    // Arrival order differs from event order.
+    let stamps: Vec<i64> = read_topic(&topics.product_events)
+        .iter()
+        .filter(|r| r.partition == 0)
+        .map(|r| {
+            let event: Value = serde_json::from_slice(&r.payload).unwrap();
+            shopstream_core::Timestamp::parse(event["timestamp"].as_str().unwrap())
+                .unwrap()
+                .millis()
+        })
+        .collect();
+    assert!(
+        stamps.windows(2).any(|w| w[1] < w[0]),
+        "no event out of order"
+    );
+
+    let windows_with = |lateness: &str| {
+        let output = run_ok(&mut metrics(
+            &topics,
+            &unique("late"),
+            &[
+                "--from-beginning",
+                "--timeout",
+                "4s",
+                "--window",
+                "30s",
+                "--windows",
+                "100000",
+                "--allowed-lateness",
+                lateness,
+            ],
+        ));
+        final_report(&output)
+    };
+    let as_final = |window: &Value| {
+        let mut window = window.clone();
+        window["closed"] = true.into();
+        window
+    };
+
+    let lenient = windows_with("15s");
+    let too_late: u64 = lenient["too_late"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(too_late, 0, "{}", lenient["too_late"]);
+    let windows = lenient["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), truth.len());
+    for window in windows {
+        assert_eq!(as_final(window), truth[window["start"].as_str().unwrap()]);
+    }
+
+    let strict = windows_with("2s");
+    let too_late: u64 = strict["too_late"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert!(too_late > 0, "nothing too late at 2 s");
+    let windows = strict["windows"].as_array().unwrap();
+    let per_window: u64 = windows
+        .iter()
+        .map(|w| w["too_late"].as_u64().unwrap())
+        .sum();
+    assert_eq!(per_window, too_late);
+    for window in windows {
+        let start = window["start"].as_str().unwrap();
+        let expected = &truth[start];
+        let late = window["too_late"].as_u64().unwrap();
+        assert_eq!(
+            expected["events"].as_u64().unwrap() - window["events"].as_u64().unwrap(),
+            late,
+            "window {start}"
+        );
+        if late == 0 {
+            assert_eq!(&as_final(window), expected, "window {start}");
+        }
+    }
+}
+
 /// Windows are kept by one reader thread, in memory, for now: other modes say so in one line.
 #[test]
 fn windows_with_a_checkpoint_are_one_clear_error() {

@@ -16,6 +16,7 @@ pub mod checkpoint;
 pub mod decode;
 pub mod event;
 pub mod group_state;
+pub mod lateness;
 pub mod metrics;
 pub mod money;
 pub mod shard;

@@ -31,6 +31,9 @@ pub struct WindowTally {
     revenue: Money,
     /// Users with at least one event in the window.
     users: BTreeSet<String>,
+    /// Events for this window that came after it had closed (not in the figures above).
+    #[serde(default)]
+    too_late: u64,
 }
 
 impl WindowTally {
@@ -54,6 +57,7 @@ impl WindowTally {
         self.orders += other.orders;
         self.revenue += other.revenue;
         self.users.extend(other.users.iter().cloned());
+        self.too_late += other.too_late;
     }
 
     pub fn events(&self) -> u64 {
@@ -79,6 +83,7 @@ impl WindowTally {
             view_to_purchase: ratio(purchases, views),
             cart_to_purchase: ratio(purchases, carts),
             active_users: self.users.len() as u64,
+            too_late: self.too_late,
         }
     }
 }
@@ -103,6 +108,9 @@ pub struct WindowFigures {
     pub cart_to_purchase: f64,
     /// Distinct users with an event in the window.
     pub active_users: u64,
+    /// Events for the window that came after it had closed, and are not in its figures (always
+    /// 0 in a ground-truth file).
+    pub too_late: u64,
 }
 
 /// The start of the window of `width` ms that holds `at` (both ms since the epoch).
@@ -173,8 +181,12 @@ pub struct WindowRules {
     pub keep: usize,
     /// How far behind the watermark an event may be and still count.
     pub allowed_lateness: Duration,
-    /// A partition without an event for this long (wall clock) does not hold the watermark back.
+    /// A partition read up to its end and without an event for this long (wall clock) does not
+    /// hold the watermark back.
     pub idle_after: Duration,
+    /// The same for a partition not known to be read up to its end (not read from yet, or read
+    /// by another member of the group): longer, since its events may just not have come yet.
+    pub unknown_idle_after: Duration,
 }
 
 /// Event time in one partition being read.
@@ -182,8 +194,22 @@ pub struct WindowRules {
 struct PartitionTime {
     /// The latest event time seen (ms since the epoch); None before its first event.
     latest: Option<i64>,
-    /// When (the caller's wall clock, ms) it last had an event, or was first watched.
+    /// When (the caller's wall clock, ms) it last had an event, or reading began.
     active_at: i64,
+    /// Whether the reader is behind on it (events are waiting to be read), as the caller last
+    /// said; such a partition is never idle. None: not known (a partition another member reads).
+    behind: Option<bool>,
+}
+
+impl PartitionTime {
+    fn idle(&self, now: i64, idle_after: i64, unknown_idle_after: i64) -> bool {
+        let quiet = now.saturating_sub(self.active_at);
+        match self.behind {
+            Some(true) => false,
+            Some(false) => quiet >= idle_after,
+            None => quiet >= unknown_idle_after,
+        }
+    }
 }
 
 /// The windows of a reader: open ones, the latest closed ones, the watermark that closes them.
@@ -193,6 +219,7 @@ pub struct EventTimeWindows {
     keep: usize,
     lateness: i64,
     idle_after: i64,
+    unknown_idle_after: i64,
     open: BTreeMap<i64, WindowTally>,
     /// The latest closed windows, oldest first, at most `keep`.
     closed: VecDeque<(i64, WindowTally)>,
@@ -200,6 +227,9 @@ pub struct EventTimeWindows {
     closed_before: i64,
     partitions: BTreeMap<(String, i32), PartitionTime>,
     too_late: EnumMap<TopicKind, u64>,
+    /// Whether any event has come yet: until then nothing counts as idle (a consumer group takes
+    /// seconds to hand out partitions).
+    reading: bool,
 }
 
 impl EventTimeWindows {
@@ -209,11 +239,13 @@ impl EventTimeWindows {
             keep: rules.keep.max(1),
             lateness: millis(rules.allowed_lateness),
             idle_after: millis(rules.idle_after),
+            unknown_idle_after: millis(rules.unknown_idle_after),
             open: BTreeMap::new(),
             closed: VecDeque::new(),
             closed_before: i64::MIN,
             partitions: BTreeMap::new(),
             too_late: EnumMap::default(),
+            reading: false,
         }
     }
 
@@ -226,7 +258,17 @@ impl EventTimeWindows {
             .or_insert(PartitionTime {
                 latest: None,
                 active_at: now,
+                behind: None,
             });
+    }
+
+    /// How many events of a partition wait to be read (its consumer lag, known once the reader
+    /// has read from it): a partition the reader is behind on is never idle, however long it has
+    /// been quiet; one read to its end is idle after `idle_after` of quiet.
+    pub fn note_lag(&mut self, topic: &str, partition: i32, lag: i64) {
+        if let Some(time) = self.partitions.get_mut(&(topic.to_string(), partition)) {
+            time.behind = Some(lag > 0);
+        }
     }
 
     /// A partition is no longer read by this reader: it no longer holds the watermark back.
@@ -245,9 +287,20 @@ impl EventTimeWindows {
         now: i64,
     ) -> Placement {
         let at = event.timestamp.millis();
+        if !self.reading {
+            // Reading begins: the partitions still silent are idle only from now on.
+            self.reading = true;
+            for time in self.partitions.values_mut() {
+                time.active_at = time.active_at.max(now);
+            }
+        }
         let start = window_start(at, self.width);
         let placement = if start < self.closed_before {
             self.too_late[kind] += 1;
+            // Counted on its window too, while that window is among the kept ones.
+            if let Some((_, tally)) = self.closed.iter_mut().rev().find(|(s, _)| *s == start) {
+                tally.too_late += 1;
+            }
             Placement::TooLate
         } else {
             self.open.entry(start).or_default().record(event);
@@ -268,6 +321,7 @@ impl EventTimeWindows {
                     PartitionTime {
                         latest: Some(at),
                         active_at: now,
+                        behind: None,
                     },
                 );
                 true
@@ -283,9 +337,12 @@ impl EventTimeWindows {
     /// idle ones excepted, of their latest event time; None while a partition that is not idle
     /// has had no event yet, or when every partition is idle.
     pub fn watermark(&self, now: i64) -> Option<i64> {
+        if !self.reading {
+            return None;
+        }
         let mut watermark: Option<i64> = None;
         for time in self.partitions.values() {
-            if now.saturating_sub(time.active_at) >= self.idle_after {
+            if time.idle(now, self.idle_after, self.unknown_idle_after) {
                 continue;
             }
             let latest = time.latest?;

@@ -439,6 +439,37 @@ impl EventConsumer {
             .collect()
     }
 
+    /// Events waiting on each partition this consumer has read from, by its position now and the
+    /// high watermark of librdkafka's last statistics; partitions not read from yet (position not
+    /// known) are left out, whatever the statistics say.
+    pub fn waiting(&self) -> Vec<PartitionLag> {
+        let high = self
+            .consumer
+            .context()
+            .high
+            .lock()
+            .map(|h| h.clone())
+            .unwrap_or_default();
+        let Ok(positions) = self.consumer.position() else {
+            return Vec::new();
+        };
+        positions
+            .elements()
+            .iter()
+            .filter_map(|element| {
+                let key = (element.topic().to_string(), element.partition());
+                match (element.offset(), high.get(&key)) {
+                    (Offset::Offset(position), Some(&high)) => Some(PartitionLag {
+                        topic: key.0,
+                        partition: key.1,
+                        lag: (high - position).max(0),
+                    }),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
     /// The lag per assigned partition now: high watermark minus position. A partition with
     /// nothing fetched in this run counts from the group's committed offset. The high watermark
     /// is asked of the broker, or taken from librdkafka's last statistics when the broker does
