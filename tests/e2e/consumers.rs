@@ -169,6 +169,18 @@ fn instances_with_reader_threads_share_a_group_through_a_rebalance() {
     assert_eq!(final_report(&again)["events"], 0);
 }
 
+/// The windows of a ground-truth file, by start.
+fn truth_by_start(path: &std::path::Path) -> BTreeMap<String, Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let window: Value = serde_json::from_str(line).unwrap();
+            (window["start"].as_str().unwrap().to_string(), window)
+        })
+        .collect()
+}
+
 /// `--window`: figures per window of event time; read in order, every closed window equals the
 /// ground truth the launcher wrote, and nothing is too late.
 #[test]
@@ -198,14 +210,7 @@ fn metrics_consumer_windows_equal_the_launchers_ground_truth() {
         "--window",
         "30s",
     ]));
-    let truth: BTreeMap<String, Value> = std::fs::read_to_string(&truth_path)
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let window: Value = serde_json::from_str(line).unwrap();
-            (window["start"].as_str().unwrap().to_string(), window)
-        })
-        .collect();
+    let truth = truth_by_start(&truth_path);
 
     let output = run_ok(&mut metrics(
         &topics,
@@ -297,14 +302,7 @@ fn late_events_count_within_the_lateness_and_are_reported_per_window_after_it() 
         "--window",
         "30s",
     ]));
-    let truth: BTreeMap<String, Value> = std::fs::read_to_string(&truth_path)
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let window: Value = serde_json::from_str(line).unwrap();
-            (window["start"].as_str().unwrap().to_string(), window)
-        })
-        .collect();
+    let truth = truth_by_start(&truth_path);
     // Arrival order differs from event order.
     let stamps: Vec<i64> = read_topic(&topics.product_events)
         .iter()

@@ -266,6 +266,17 @@ fn parse_entries<T>(
     Ok(parsed)
 }
 
+/// The catalog shipped in data/, for tests across the crate.
+#[cfg(test)]
+pub(crate) fn shipped() -> Catalog {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    Catalog::load(
+        &root.join("data/products.json"),
+        &root.join("data/users.json"),
+    )
+    .expect("the shipped catalog loads")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,12 +428,7 @@ mod tests {
 
     #[test]
     fn shipped_data_is_valid_and_rich_enough() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let catalog = Catalog::load(
-            &root.join("data/products.json"),
-            &root.join("data/users.json"),
-        )
-        .unwrap();
+        let catalog = shipped();
         assert!(catalog.products.len() >= 30);
         let cats: HashSet<&str> = catalog
             .products

@@ -100,21 +100,13 @@ impl Holdback {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::catalog::Catalog;
     use crate::simulator::{Quota, Quotas, Simulator};
 
     /// Runs a seeded launcher's events through a holdback: (sent order of event ids, their
     /// timestamps as sent, the clock when each was sent, how many were held).
     fn run(fraction: f64, seed: u64) -> (Vec<uuid::Uuid>, Vec<i64>, Vec<i64>, usize) {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let catalog = Catalog::load(
-            &root.join("data/products.json"),
-            &root.join("data/users.json"),
-        )
-        .unwrap();
+        let catalog = crate::catalog::shipped();
         let quotas = Quotas {
             product_events: Quota::Exactly(10_000),
             purchases: Quota::Exactly(2_000),

@@ -1,7 +1,4 @@
-use std::path::Path;
-
 use super::*;
-use crate::catalog::Catalog;
 use crate::event::ProductInfo;
 use crate::simulator::{Quota, Quotas, Simulator};
 use crate::vocab::{CustomerType, PaymentMethod, Region};
@@ -80,12 +77,7 @@ fn purchase(millis: i64, user: &'static str, cents: i64) -> Event<'static> {
 
 /// Simulated events of a seeded launcher-like run (about 1.5 s apart on the simulated clock).
 fn simulated(count: u64, seed: u64) -> Vec<Event<'static>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let catalog = Catalog::load(
-        &root.join("data/products.json"),
-        &root.join("data/users.json"),
-    )
-    .unwrap();
+    let catalog = crate::catalog::shipped();
     let quotas = Quotas {
         product_events: Quota::Exactly(count / 2),
         purchases: Quota::Exactly(count / 8),

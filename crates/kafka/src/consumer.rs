@@ -439,17 +439,21 @@ impl EventConsumer {
             .collect()
     }
 
-    /// Events waiting on each partition this consumer has read from, by its position now and the
-    /// high watermark of librdkafka's last statistics; partitions not read from yet (position not
-    /// known) are left out, whatever the statistics say.
-    pub fn waiting(&self) -> Vec<PartitionLag> {
-        let high = self
-            .consumer
+    /// The high watermark per partition from librdkafka's last statistics.
+    fn known_high(&self) -> BTreeMap<(String, i32), i64> {
+        self.consumer
             .context()
             .high
             .lock()
             .map(|h| h.clone())
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// Events waiting on each partition this consumer has read from, by its position now and the
+    /// high watermark of librdkafka's last statistics; partitions not read from yet (position not
+    /// known) are left out, whatever the statistics say.
+    pub fn waiting(&self) -> Vec<PartitionLag> {
+        let high = self.known_high();
         let Ok(positions) = self.consumer.position() else {
             return Vec::new();
         };
@@ -480,13 +484,7 @@ impl EventConsumer {
             .consumer
             .committed(timeout)
             .map_err(ConsumerError::Offsets)?;
-        let known_high = self
-            .consumer
-            .context()
-            .high
-            .lock()
-            .map(|h| h.clone())
-            .unwrap_or_default();
+        let known_high = self.known_high();
         let mut lags = Vec::new();
         for element in positions.elements() {
             let (topic, partition) = (element.topic(), element.partition());

@@ -1,5 +1,4 @@
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
 use super::{Shard, ShardError, fnv1a64, shard_of};
 use crate::catalog::Catalog;
@@ -9,12 +8,7 @@ use crate::stories;
 use crate::vocab::{PerTopic, TopicKind};
 
 fn catalog() -> Catalog {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    Catalog::load(
-        &root.join("data/products.json"),
-        &root.join("data/users.json"),
-    )
-    .unwrap()
+    crate::catalog::shipped()
 }
 
 fn shard(index: u32, count: u32) -> Shard {

@@ -1,5 +1,4 @@
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -14,12 +13,7 @@ use crate::timestamp::Timestamp;
 use crate::vocab::{EventType, PerTopic, TopicKind};
 
 fn catalog() -> Catalog {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    Catalog::load(
-        &root.join("data/products.json"),
-        &root.join("data/users.json"),
-    )
-    .unwrap()
+    crate::catalog::shipped()
 }
 
 fn all(product_events: u64, purchases: u64, user_events: u64) -> Quotas {
