@@ -169,16 +169,29 @@ fn instances_with_reader_threads_share_a_group_through_a_rebalance() {
     assert_eq!(final_report(&again)["events"], 0);
 }
 
-/// The windows of a ground-truth file, by start.
-fn truth_by_start(path: &std::path::Path) -> BTreeMap<String, Value> {
-    std::fs::read_to_string(path)
+/// Fresh topics written by a launcher run at full speed with `flags` and `--truth` in 30 s
+/// windows: the topics, their cleanup, and the ground truth's windows by start.
+fn launcher_with_truth(test: &str, flags: &[&str]) -> (TopicSet, Cleanup, BTreeMap<String, Value>) {
+    let topics = TopicSet::new(test);
+    let cleanup = Cleanup(topics.clone());
+    create_topics(&topics);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("truth.jsonl");
+    run_ok(
+        tool("run-multiple-producers", &topics)
+            .args(["--rate", "0", "--quiet"])
+            .args(flags)
+            .args(["--truth", path.to_str().unwrap(), "--window", "30s"]),
+    );
+    let truth = std::fs::read_to_string(&path)
         .unwrap()
         .lines()
         .map(|line| {
             let window: Value = serde_json::from_str(line).unwrap();
             (window["start"].as_str().unwrap().to_string(), window)
         })
-        .collect()
+        .collect();
+    (topics, cleanup, truth)
 }
 
 /// `--window`: figures per window of event time; read in order, every closed window equals the
@@ -188,29 +201,19 @@ fn metrics_consumer_windows_equal_the_launchers_ground_truth() {
     if skip_without_broker() {
         return;
     }
-    let topics = TopicSet::new("windows");
-    let _cleanup = Cleanup(topics.clone());
-    create_topics(&topics);
-    let dir = tempfile::tempdir().unwrap();
-    let truth_path = dir.path().join("truth.jsonl");
-    run_ok(tool("run-multiple-producers", &topics).args([
-        "--rate",
-        "0",
-        "--quiet",
-        "--seed",
-        "12",
-        "--product-events",
-        "4000",
-        "--purchases",
-        "800",
-        "--user-events",
-        "2000",
-        "--truth",
-        truth_path.to_str().unwrap(),
-        "--window",
-        "30s",
-    ]));
-    let truth = truth_by_start(&truth_path);
+    let (topics, _cleanup, truth) = launcher_with_truth(
+        "windows",
+        &[
+            "--seed",
+            "12",
+            "--product-events",
+            "4000",
+            "--purchases",
+            "800",
+            "--user-events",
+            "2000",
+        ],
+    );
 
     let output = run_ok(&mut metrics(
         &topics,
@@ -276,33 +279,23 @@ fn late_events_count_within_the_lateness_and_are_reported_per_window_after_it() 
     if skip_without_broker() {
         return;
     }
-    let topics = TopicSet::new("late");
-    let _cleanup = Cleanup(topics.clone());
-    create_topics(&topics);
-    let dir = tempfile::tempdir().unwrap();
-    let truth_path = dir.path().join("truth.jsonl");
-    run_ok(tool("run-multiple-producers", &topics).args([
-        "--rate",
-        "0",
-        "--quiet",
-        "--seed",
-        "21",
-        "--product-events",
-        "6000",
-        "--purchases",
-        "1200",
-        "--user-events",
-        "3000",
-        "--late-fraction",
-        "0.05",
-        "--max-delay",
-        "10s",
-        "--truth",
-        truth_path.to_str().unwrap(),
-        "--window",
-        "30s",
-    ]));
-    let truth = truth_by_start(&truth_path);
+    let (topics, _cleanup, truth) = launcher_with_truth(
+        "late",
+        &[
+            "--seed",
+            "21",
+            "--product-events",
+            "6000",
+            "--purchases",
+            "1200",
+            "--user-events",
+            "3000",
+            "--late-fraction",
+            "0.05",
+            "--max-delay",
+            "10s",
+        ],
+    );
     // Arrival order differs from event order.
     let stamps: Vec<i64> = read_topic(&topics.product_events)
         .iter()
@@ -343,13 +336,16 @@ fn late_events_count_within_the_lateness_and_are_reported_per_window_after_it() 
         window
     };
 
+    let total_too_late = |report: &Value| -> u64 {
+        report["too_late"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|n| n.as_u64().unwrap())
+            .sum()
+    };
     let lenient = windows_with("15s");
-    let too_late: u64 = lenient["too_late"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|n| n.as_u64().unwrap())
-        .sum();
+    let too_late = total_too_late(&lenient);
     assert_eq!(too_late, 0, "{}", lenient["too_late"]);
     let windows = lenient["windows"].as_array().unwrap();
     assert_eq!(windows.len(), truth.len());
@@ -358,12 +354,7 @@ fn late_events_count_within_the_lateness_and_are_reported_per_window_after_it() 
     }
 
     let strict = windows_with("2s");
-    let too_late: u64 = strict["too_late"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|n| n.as_u64().unwrap())
-        .sum();
+    let too_late = total_too_late(&strict);
     assert!(too_late > 0, "nothing too late at 2 s");
     let windows = strict["windows"].as_array().unwrap();
     let per_window: u64 = windows

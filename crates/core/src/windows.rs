@@ -225,7 +225,8 @@ pub struct EventTimeWindows {
     closed: VecDeque<(i64, WindowTally)>,
     /// Every window starting before this is closed.
     closed_before: i64,
-    partitions: BTreeMap<(String, i32), PartitionTime>,
+    /// By topic, then partition: looked up by `&str`, with no allocation per event.
+    partitions: BTreeMap<String, BTreeMap<i32, PartitionTime>>,
     too_late: EnumMap<TopicKind, u64>,
     /// Whether any event has come yet: until then nothing counts as idle (a consumer group takes
     /// seconds to hand out partitions).
@@ -253,27 +254,48 @@ impl EventTimeWindows {
     /// until it has been idle for a while, the watermark waits for it, so that a partition read
     /// ahead of it does not make its events late.
     pub fn watch(&mut self, topic: &str, partition: i32, now: i64) {
-        self.partitions
-            .entry((topic.to_string(), partition))
-            .or_insert(PartitionTime {
-                latest: None,
-                active_at: now,
-                behind: None,
-            });
+        self.time_mut(topic, partition, now);
+    }
+
+    /// A partition's event time, first watched at `now` if it was not yet.
+    fn time_mut(&mut self, topic: &str, partition: i32, now: i64) -> &mut PartitionTime {
+        if !self.partitions.contains_key(topic) {
+            self.partitions.insert(topic.to_string(), BTreeMap::new());
+        }
+        // Just inserted when missing.
+        let partitions = self
+            .partitions
+            .get_mut(topic)
+            .expect("the topic's partitions");
+        partitions.entry(partition).or_insert(PartitionTime {
+            latest: None,
+            active_at: now,
+            behind: None,
+        })
+    }
+
+    fn times(&self) -> impl Iterator<Item = &PartitionTime> {
+        self.partitions.values().flat_map(BTreeMap::values)
     }
 
     /// How many events of a partition wait to be read (its consumer lag, known once the reader
     /// has read from it): a partition the reader is behind on is never idle, however long it has
     /// been quiet; one read to its end is idle after `idle_after` of quiet.
     pub fn note_lag(&mut self, topic: &str, partition: i32, lag: i64) {
-        if let Some(time) = self.partitions.get_mut(&(topic.to_string(), partition)) {
+        if let Some(time) = self
+            .partitions
+            .get_mut(topic)
+            .and_then(|partitions| partitions.get_mut(&partition))
+        {
             time.behind = Some(lag > 0);
         }
     }
 
     /// A partition is no longer read by this reader: it no longer holds the watermark back.
     pub fn unwatch(&mut self, topic: &str, partition: i32) {
-        self.partitions.remove(&(topic.to_string(), partition));
+        if let Some(partitions) = self.partitions.get_mut(topic) {
+            partitions.remove(&partition);
+        }
     }
 
     /// Places one event of `topic`'s `partition` (a topic of kind `kind`) read at `now` (the
@@ -290,7 +312,7 @@ impl EventTimeWindows {
         if !self.reading {
             // Reading begins: the partitions still silent are idle only from now on.
             self.reading = true;
-            for time in self.partitions.values_mut() {
+            for time in self.partitions.values_mut().flat_map(BTreeMap::values_mut) {
                 time.active_at = time.active_at.max(now);
             }
         }
@@ -306,27 +328,12 @@ impl EventTimeWindows {
             self.open.entry(start).or_default().record(event);
             Placement::Counted
         };
-        let advanced = match self.partitions.get_mut(&(topic.to_string(), partition)) {
-            Some(time) => {
-                time.active_at = now;
-                let advanced = time.latest.is_none_or(|latest| at > latest);
-                if advanced {
-                    time.latest = Some(at);
-                }
-                advanced
-            }
-            None => {
-                self.partitions.insert(
-                    (topic.to_string(), partition),
-                    PartitionTime {
-                        latest: Some(at),
-                        active_at: now,
-                        behind: None,
-                    },
-                );
-                true
-            }
-        };
+        let time = self.time_mut(topic, partition, now);
+        time.active_at = now;
+        let advanced = time.latest.is_none_or(|latest| at > latest);
+        if advanced {
+            time.latest = Some(at);
+        }
         if advanced {
             self.close(now);
         }
@@ -341,7 +348,7 @@ impl EventTimeWindows {
             return None;
         }
         let mut watermark: Option<i64> = None;
-        for time in self.partitions.values() {
+        for time in self.times() {
             if time.idle(now, self.idle_after, self.unknown_idle_after) {
                 continue;
             }
