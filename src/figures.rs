@@ -1,17 +1,21 @@
 //! Where metrics-consumer's figures live: one engine in this process (optionally checkpointed to
 //! a file), or, with `--exactly-once`, per partition across the group, committed in Kafka
 //! transactions and merged from the state topic; or, reading on several threads, one engine per
-//! thread, merged for reports.
+//! thread, merged for reports. With `--window` each engine keeps its windows of event time too,
+//! so they are saved, committed and merged with the rest.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use rdkafka::consumer::BaseConsumer;
 use shopstream_core::checkpoint::Checkpoint;
 use shopstream_core::group_state::Coverage;
 use shopstream_core::metrics::{MetricsEngine, Report};
-use shopstream_core::windows::{EventTimeReport, EventTimeWindows, Placement};
+use shopstream_core::windows::{
+    EventTimeReport, EventTimeWindows, Placement, WindowRules, reader_clock,
+};
 use shopstream_kafka::consume::Incoming;
 use shopstream_kafka::consumer::{LagContext, PartitionLag};
 use shopstream_kafka::exactly_once::ExactlyOnce;
@@ -24,19 +28,32 @@ pub enum Figures {
         commit_every: u64,
         unsaved: u64,
         last_save: Instant,
-        /// With --window: figures per window of event time.
-        windows: Option<Box<EventTime>>,
     },
     /// One engine per reader thread (see [`Figures::thread_engine`]).
     Threads {
         engines: Vec<Arc<Mutex<MetricsEngine>>>,
+        /// With --window: the rules of each thread's windows, and the main thread's watch over
+        /// every partition, whose watermark closes the windows of all threads.
+        windows: Option<(WindowRules, Box<EventTimeWindows>)>,
     },
-    /// A member of an exactly-once group.
+    /// A member of an exactly-once group (its windows, if any, are per partition, set up by
+    /// the member).
     Group {
         member: ExactlyOnce,
         /// Input partitions of the topics read.
         partitions_total: usize,
+        /// With --window: how many windows a report shows.
+        keep_windows: usize,
     },
+}
+
+/// One report's figures.
+pub struct Snapshot {
+    pub report: Report,
+    /// For a group: what its figures cover.
+    pub coverage: Option<Coverage>,
+    /// With --window: the watermark, the too-late counts and the latest windows.
+    pub event_time: Option<EventTimeReport>,
 }
 
 impl Figures {
@@ -47,113 +64,112 @@ impl Figures {
             commit_every,
             unsaved: 0,
             last_save: Instant::now(),
-            windows: None,
         }
     }
 
     /// Keeps figures per window of event time too, over `partitions` (topic, partition): each
-    /// holds the watermark back until its first event or until it is idle.
+    /// holds the watermark back until its first event or until it is idle. Windows saved in a
+    /// checkpoint go on from where they were.
     pub fn with_windows(
         mut self,
-        mut windows: EventTimeWindows,
+        rules: WindowRules,
         partitions: &[(String, i32)],
-    ) -> Figures {
-        let clock = Instant::now();
-        for (topic, partition) in partitions {
-            windows.watch(topic, *partition, 0);
+    ) -> anyhow::Result<Figures> {
+        let now = reader_clock();
+        let watched = |mut windows: EventTimeWindows| {
+            for (topic, partition) in partitions {
+                windows.watch(topic, *partition, now);
+            }
+            windows
+        };
+        match &mut self {
+            Figures::Local { state, path, .. } => {
+                let saved = state.engine.windows().cloned();
+                let windows = match saved {
+                    Some(saved) => saved.resume(rules, now).with_context(|| {
+                        format!(
+                            "{}: cannot go on with --window {:?}; pass --reset to start over",
+                            path.as_deref()
+                                .unwrap_or(std::path::Path::new("checkpoint"))
+                                .display(),
+                            rules.width
+                        )
+                    })?,
+                    None => {
+                        if state.engine.messages() > 0 {
+                            tracing::warn!(
+                                "the checkpoint was kept without --window: windows start with \
+                                 the events read from now on"
+                            );
+                        }
+                        EventTimeWindows::new(rules)
+                    }
+                };
+                state.engine.set_windows(Some(watched(windows)));
+            }
+            Figures::Threads { windows, .. } => {
+                *windows = Some((rules, Box::new(watched(EventTimeWindows::new(rules)))));
+            }
+            Figures::Group { keep_windows, .. } => *keep_windows = rules.keep,
         }
-        if let Figures::Local { windows: slot, .. } = &mut self {
-            *slot = Some(Box::new(EventTime { windows, clock }));
-        }
-        self
+        Ok(self)
     }
 
     /// Tells the windows how far behind the reader is on each partition: one with events
     /// waiting is never idle.
     pub fn note_lag(&mut self, lag: &[PartitionLag]) {
-        if let Figures::Local {
-            windows: Some(event_time),
-            ..
-        } = self
-        {
+        let windows = match self {
+            Figures::Local { state, .. } => state.engine.windows_mut(),
+            Figures::Threads {
+                windows: Some((_, main)),
+                ..
+            } => Some(&mut **main),
+            _ => None,
+        };
+        if let Some(windows) = windows {
             for partition in lag {
-                event_time
-                    .windows
-                    .note_lag(&partition.topic, partition.partition, partition.lag);
+                windows.note_lag(&partition.topic, partition.partition, partition.lag);
             }
         }
     }
 
-    /// Whether figures per window are kept.
+    /// Whether figures per window are kept (and told about the lag).
     pub fn has_windows(&self) -> bool {
-        matches!(
-            self,
-            Figures::Local {
-                windows: Some(_),
-                ..
-            }
-        )
-    }
-
-    /// The event-time part of the report, when windows are kept.
-    pub fn event_time(&self) -> Option<EventTimeReport> {
         match self {
-            Figures::Local {
-                windows: Some(event_time),
-                ..
-            } => Some(event_time.windows.report(event_time.now())),
-            _ => None,
+            Figures::Local { state, .. } => state.engine.windows().is_some(),
+            Figures::Threads { windows, .. } => windows.is_some(),
+            Figures::Group { .. } => false,
         }
     }
 
     /// A new engine for one more reader thread, part of the figures from now on.
     pub fn thread_engine(&mut self) -> Arc<Mutex<MetricsEngine>> {
-        let engine = Arc::new(Mutex::new(MetricsEngine::new()));
-        if let Figures::Threads { engines } = self {
-            engines.push(Arc::clone(&engine));
+        match self {
+            Figures::Threads { engines, windows } => {
+                let engine = thread_engine(windows.as_ref().map(|(rules, _)| *rules));
+                engines.push(Arc::clone(&engine));
+                engine
+            }
+            _ => thread_engine(None),
         }
-        engine
     }
 
-    /// Counts one message (and saves or commits when it is time).
+    /// Counts one message (and saves or commits when it is time); says whether it came too late
+    /// for its window of event time.
     pub fn record(
         &mut self,
         incoming: &Incoming<'_>,
         consumer: &BaseConsumer<LagContext>,
-    ) -> anyhow::Result<()> {
-        match self {
+    ) -> anyhow::Result<Placement> {
+        let placement = match self {
             Figures::Local {
                 state,
                 path,
                 commit_every,
                 unsaved,
                 last_save,
-                windows,
             } => {
-                match &incoming.decoded {
-                    Ok(event) => {
-                        state.engine.record(event);
-                        if let Some(event_time) = windows {
-                            let now = event_time.now();
-                            let placement = event_time.windows.record(
-                                incoming.kind,
-                                incoming.topic(),
-                                incoming.partition(),
-                                event,
-                                now,
-                            );
-                            if placement == Placement::TooLate {
-                                tracing::debug!(
-                                    "{} p{}@{}: too late for its window",
-                                    incoming.topic(),
-                                    incoming.partition(),
-                                    incoming.offset()
-                                );
-                            }
-                        }
-                    }
-                    Err(reason) => state.engine.record_rejected(reason),
-                }
+                let placement = record_in(&mut state.engine, incoming);
                 state.advance(incoming.topic(), incoming.partition(), incoming.offset());
                 // Only a checkpoint needs saving; without one, no clock read per message.
                 if let Some(path) = path {
@@ -162,47 +178,54 @@ impl Figures {
                         save(state, path, unsaved, last_save)?;
                     }
                 }
+                placement
             }
-            Figures::Threads { engines } => {
+            Figures::Threads { engines, windows } => {
                 if engines.is_empty() {
-                    engines.push(Arc::default());
+                    engines.push(thread_engine(windows.as_ref().map(|(rules, _)| *rules)));
                 }
-                record(&engines[0], incoming);
+                record(&engines[0], incoming)
             }
             Figures::Group { member, .. } => member.record(
                 consumer,
+                incoming.kind,
                 incoming.topic(),
                 incoming.partition(),
                 incoming.offset(),
                 &incoming.decoded,
+                reader_clock(),
             )?,
-        }
-        Ok(())
+        };
+        Ok(placement)
     }
 
     /// Between messages: saves or commits what waited a second, closes the windows idleness lets
     /// close.
     pub fn tick(&mut self, consumer: &BaseConsumer<LagContext>) -> anyhow::Result<()> {
-        if let Figures::Local {
-            windows: Some(event_time),
-            ..
-        } = self
-        {
-            let now = event_time.now();
-            event_time.windows.close(now);
-        }
         match self {
             Figures::Local {
                 state,
-                path: Some(path),
+                path,
                 unsaved,
                 last_save,
                 ..
-            } if *unsaved > 0 && last_save.elapsed() >= Duration::from_secs(1) => {
-                save(state, path, unsaved, last_save)?
+            } => {
+                if let Some(windows) = state.engine.windows_mut() {
+                    windows.close(reader_clock());
+                }
+                if let Some(path) = path
+                    && *unsaved > 0
+                    && last_save.elapsed() >= Duration::from_secs(1)
+                {
+                    save(state, path, unsaved, last_save)?
+                }
             }
+            Figures::Threads {
+                engines,
+                windows: Some((_, main)),
+            } => close_thread_windows(engines, main),
+            Figures::Threads { .. } => {}
             Figures::Group { member, .. } => member.tick(consumer)?,
-            _ => {}
         }
         Ok(())
     }
@@ -229,11 +252,18 @@ impl Figures {
         Ok(())
     }
 
-    /// The report, and for a group what it covers.
-    pub fn report(&self) -> anyhow::Result<(Report, Option<Coverage>)> {
+    /// The figures of a report.
+    pub fn snapshot(&self) -> anyhow::Result<Snapshot> {
         Ok(match self {
-            Figures::Local { state, .. } => (state.engine.report(), None),
-            Figures::Threads { engines } => {
+            Figures::Local { state, .. } => Snapshot {
+                report: state.engine.report(),
+                coverage: None,
+                event_time: state
+                    .engine
+                    .windows()
+                    .map(|windows| windows.report(reader_clock())),
+            },
+            Figures::Threads { engines, windows } => {
                 let mut whole = MetricsEngine::new();
                 for engine in engines {
                     let engine = engine
@@ -241,42 +271,102 @@ impl Figures {
                         .map_err(|_| anyhow::anyhow!("a reader thread failed"))?;
                     whole.merge(&engine);
                 }
-                (whole.report(), None)
+                let event_time = windows.as_ref().map(|(rules, main)| {
+                    let watermark = main.watermark(reader_clock());
+                    match whole.windows() {
+                        Some(merged) => merged.report_with(watermark),
+                        None => EventTimeWindows::new(*rules).report_with(watermark),
+                    }
+                });
+                Snapshot {
+                    report: whole.report(),
+                    coverage: None,
+                    event_time,
+                }
             }
             Figures::Group {
                 member,
                 partitions_total,
+                keep_windows,
             } => {
-                let (engine, coverage) = member.figures(*partitions_total)?;
-                (engine.report(), Some(coverage))
+                let (mut engine, coverage) = member.figures(*partitions_total)?;
+                Snapshot {
+                    report: engine.report(),
+                    coverage: Some(coverage),
+                    event_time: group_event_time(&mut engine, *keep_windows),
+                }
             }
         })
     }
 }
 
-/// A reader's windows and the clock that tells when a partition is idle.
-pub struct EventTime {
-    windows: EventTimeWindows,
-    clock: Instant,
+/// The event-time part of a group's merged figures: the latest `keep` windows, the watermark of
+/// the slowest partition (a group's partitions are read elsewhere; their idleness is not known).
+pub fn group_event_time(engine: &mut MetricsEngine, keep: usize) -> Option<EventTimeReport> {
+    let windows = engine.windows_mut()?;
+    windows.set_keep(keep);
+    Some(windows.report_with(windows.slowest_partition()))
 }
 
-impl EventTime {
-    /// Milliseconds since the windows were set up.
-    fn now(&self) -> i64 {
-        i64::try_from(self.clock.elapsed().as_millis()).unwrap_or(i64::MAX)
+/// An engine for a reader thread, whose windows (with `rules`) the main thread closes.
+fn thread_engine(rules: Option<WindowRules>) -> Arc<Mutex<MetricsEngine>> {
+    let mut engine = MetricsEngine::new();
+    if let Some(rules) = rules {
+        engine.set_windows(Some(EventTimeWindows::closed_by_caller(rules)));
+    }
+    Arc::new(Mutex::new(engine))
+}
+
+/// The main thread's part with reader threads: takes in every thread's event time, and closes
+/// every thread's windows on the watermark over all of them (as one reader would).
+fn close_thread_windows(engines: &[Arc<Mutex<MetricsEngine>>], main: &mut EventTimeWindows) {
+    let now = reader_clock();
+    for engine in engines {
+        if let Some(windows) = lock(engine).windows() {
+            main.follow(windows, now);
+        }
+    }
+    main.close(now);
+    for engine in engines {
+        if let Some(windows) = lock(engine).windows_mut() {
+            windows.close_before(main.closed_before());
+        }
+    }
+}
+
+/// A reader thread's engine. A poisoned one belongs to a thread that panicked, which ends the
+/// run anyway.
+fn lock(engine: &Mutex<MetricsEngine>) -> MutexGuard<'_, MetricsEngine> {
+    engine
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Counts one message in an engine (in its windows too, when it keeps them).
+fn record_in(engine: &mut MetricsEngine, incoming: &Incoming<'_>) -> Placement {
+    match &incoming.decoded {
+        // The clock is read only for windows: none per message without them.
+        Ok(event) if engine.windows().is_some() => engine.record_at(
+            incoming.kind,
+            incoming.topic(),
+            incoming.partition(),
+            event,
+            reader_clock(),
+        ),
+        Ok(event) => {
+            engine.record(event);
+            Placement::Counted
+        }
+        Err(reason) => {
+            engine.record_rejected(reason);
+            Placement::Counted
+        }
     }
 }
 
 /// Counts one message in a reader thread's engine.
-pub fn record(engine: &Mutex<MetricsEngine>, incoming: &Incoming<'_>) {
-    // A poisoned engine belongs to a thread that panicked, which ends the run anyway.
-    let mut engine = engine
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    match &incoming.decoded {
-        Ok(event) => engine.record(event),
-        Err(reason) => engine.record_rejected(reason),
-    }
+pub fn record(engine: &Mutex<MetricsEngine>, incoming: &Incoming<'_>) -> Placement {
+    record_in(&mut lock(engine), incoming)
 }
 
 /// Writes the checkpoint and starts counting anew.

@@ -33,6 +33,8 @@ use strum::VariantArray;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::IntervalStream;
 
+use crate::figures::Snapshot;
+
 /// The page: one file, no build step, no CDN (charts are SVG drawn by its own script).
 const PAGE: &str = include_str!("dashboard.html");
 
@@ -57,10 +59,11 @@ pub struct JsonReport<'a> {
 
 /// The latest report, as the consumer loop last published it.
 #[derive(Debug, Clone)]
-struct Snapshot {
+struct Published {
     report: Report,
     lag: Vec<PartitionLag>,
     coverage: Option<Coverage>,
+    event_time: Option<EventTimeReport>,
 }
 
 /// Events per second of each topic, one point per second.
@@ -80,7 +83,7 @@ struct RatePoint {
 pub struct Dashboard {
     group: String,
     topic_names: PerTopic<String>,
-    snapshot: RwLock<Option<Snapshot>>,
+    snapshot: RwLock<Option<Published>>,
     /// Messages consumed per topic, since start.
     consumed: PerTopic<AtomicU64>,
     history: Mutex<VecDeque<RatePoint>>,
@@ -105,26 +108,29 @@ impl Dashboard {
         self.consumed[topic].fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Publishes the current report (and, for a group's figures, what they cover).
-    pub fn publish(&self, report: Report, lag: Vec<PartitionLag>, coverage: Option<Coverage>) {
+    /// Publishes the current figures (for a group's, what they cover; with --window, the
+    /// event-time part) and lag.
+    pub fn publish(&self, figures: Snapshot, lag: Vec<PartitionLag>) {
         if let Ok(mut snapshot) = self.snapshot.write() {
-            *snapshot = Some(Snapshot {
-                report,
+            *snapshot = Some(Published {
+                report: figures.report,
                 lag,
-                coverage,
+                coverage: figures.coverage,
+                event_time: figures.event_time,
             });
         }
     }
 
-    fn snapshot(&self) -> Snapshot {
+    fn snapshot(&self) -> Published {
         self.snapshot
             .read()
             .ok()
             .and_then(|s| s.clone())
-            .unwrap_or_else(|| Snapshot {
+            .unwrap_or_else(|| Published {
                 report: MetricsEngine::new().report(),
                 lag: Vec::new(),
                 coverage: None,
+                event_time: None,
             })
     }
 
@@ -136,7 +142,7 @@ impl Dashboard {
             figures: &snapshot.report,
             lag: &snapshot.lag,
             coverage: snapshot.coverage.as_ref(),
-            event_time: None,
+            event_time: snapshot.event_time.as_ref(),
         };
         serde_json::to_value(report).unwrap_or_default()
     }

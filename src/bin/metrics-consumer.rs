@@ -11,14 +11,13 @@ use anyhow::Context;
 use clap::Parser;
 use colored::Colorize;
 use shopstream::consume::ConsumeArgs;
-use shopstream::figures::{self, Figures, describe_coverage};
+use shopstream::figures::{self, Figures, Snapshot, describe_coverage};
 use shopstream::serve::{self, Dashboard, JsonReport};
 use shopstream::{CommonArgs, KafkaArgs, report, setting_help, setting_parser};
-use shopstream_core::PerTopic;
 use shopstream_core::checkpoint::Checkpoint;
-use shopstream_core::group_state::Coverage;
-use shopstream_core::metrics::{MetricsEngine, Report};
-use shopstream_core::windows::{EventTimeReport, EventTimeWindows, WindowRules};
+use shopstream_core::metrics::MetricsEngine;
+use shopstream_core::windows::{Placement, WindowRules, window_start};
+use shopstream_core::{PerTopic, Timestamp};
 use shopstream_kafka::admin::TopicAdmin;
 use shopstream_kafka::consume::parallel::ParallelHandler;
 use shopstream_kafka::consume::{Handler, Incoming, Session};
@@ -84,8 +83,8 @@ struct Cli {
     #[arg(long, value_name = "DURATION", num_args = 0..=1, value_parser = setting_parser::<Duration>("METRICS_WINDOW"))]
     window: Option<Option<Duration>>,
 
-    /// With --window: how many of the latest windows to keep and report
-    #[arg(long, value_name = "N", default_value = "10", requires = "window", value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    /// With --window (or --view): how many of the latest windows to keep and report
+    #[arg(long, value_name = "N", default_value = "10", value_parser = clap::value_parser!(u64).range(1..=100_000))]
     windows: u64,
 
     /// With --window: how far behind the watermark (the latest event time of the partitions
@@ -108,6 +107,9 @@ struct Cli {
 }
 
 const DEFAULT_GROUP: &str = "shopstream-metrics";
+
+/// The dead letters' `shopstream.reject.kind` of an event that came too late for its window.
+const TOO_LATE: &str = "too_late";
 
 /// A partition read to its end and without an event for this long no longer holds the event-time
 /// watermark back.
@@ -164,33 +166,13 @@ fn try_main() -> anyhow::Result<ExitCode> {
          the transaction, so a partition read again would copy its rejects again"
     );
     let threads = reader_threads(&cli, &settings)?;
-    let window_rules = match cli.window {
-        Some(width) => {
-            let mode = if cli.exactly_once {
-                Some("--exactly-once")
-            } else if cli.checkpoint.is_some() {
-                Some("--checkpoint")
-            } else if threads > 1 {
-                Some("--threads above 1")
-            } else {
-                None
-            };
-            if let Some(mode) = mode {
-                anyhow::bail!(
-                    "--window does not go with {mode} yet: windows are kept by one reader \
-                     thread, in memory"
-                );
-            }
-            Some(WindowRules {
-                width: width.unwrap_or(settings.metrics_window),
-                keep: usize::try_from(cli.windows).unwrap_or(usize::MAX),
-                allowed_lateness: cli.allowed_lateness,
-                idle_after: WINDOW_IDLE_AFTER,
-                unknown_idle_after: WINDOW_UNKNOWN_IDLE_AFTER,
-            })
-        }
-        None => None,
-    };
+    let window_rules = cli.window.map(|width| WindowRules {
+        width: width.unwrap_or(settings.metrics_window),
+        keep: usize::try_from(cli.windows).unwrap_or(usize::MAX),
+        allowed_lateness: cli.allowed_lateness,
+        idle_after: WINDOW_IDLE_AFTER,
+        unknown_idle_after: WINDOW_UNKNOWN_IDLE_AFTER,
+    });
     let (mut figures, offsets) = if cli.exactly_once {
         let member = ExactlyOnce::start(
             &settings,
@@ -201,12 +183,14 @@ fn try_main() -> anyhow::Result<ExitCode> {
                 from_beginning: cli.consume.from_beginning,
                 commit_every: cli.commit_every,
                 timeout: cli.kafka.connect_timeout,
+                windows: window_rules,
             },
         )?;
         let hook = member.hook();
         let figures = Figures::Group {
             member,
             partitions_total: 0,
+            keep_windows: 0,
         };
         (figures, OffsetKeeping::Transactional(hook))
     } else {
@@ -229,6 +213,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
         let figures = if threads > 1 {
             Figures::Threads {
                 engines: Vec::new(),
+                windows: None,
             }
         } else {
             Figures::local(state, cli.checkpoint.clone(), cli.commit_every)
@@ -249,7 +234,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
         *partitions_total = session.consumer.partition_count();
     }
     if let Some(rules) = window_rules {
-        figures = figures.with_windows(EventTimeWindows::new(rules), session.consumer.partitions());
+        figures = figures.with_windows(rules, session.consumer.partitions())?;
     }
     let every = cli.every.unwrap_or(settings.metrics_report_every);
     if !cli.consume.json {
@@ -278,6 +263,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
         paced: !cli.consume.json && std::io::stdout().is_terminal(),
         last_report: None,
         last_lag_note: Instant::now(),
+        window_width: window_rules.map(|rules| rules.width),
     };
     metrics.publish()?;
     if threads > 1 {
@@ -293,14 +279,8 @@ fn try_main() -> anyhow::Result<ExitCode> {
             tracing::warn!("{error}; showing the lag of the last statistics instead");
             session.consumer.lag()
         });
-    let (report, coverage) = metrics.figures.report()?;
-    metrics.printer.print(
-        "final",
-        &report,
-        &lag,
-        coverage.as_ref(),
-        metrics.figures.event_time().as_ref(),
-    )?;
+    let snapshot = metrics.figures.snapshot()?;
+    metrics.printer.print("final", &snapshot, &lag)?;
     if let Figures::Group { member, .. } = &metrics.figures
         && !cli.consume.json
     {
@@ -311,7 +291,7 @@ fn try_main() -> anyhow::Result<ExitCode> {
         );
     }
     if let Some(dashboard) = &metrics.dashboard {
-        dashboard.publish(report, lag, coverage);
+        dashboard.publish(snapshot, lag);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -373,9 +353,15 @@ fn view(
     if !reader.catch_up(Duration::from_secs(30))? {
         tracing::warn!("the state topic did not catch up within 30s: showing what was read");
     }
-    let figures = |reader: &StateReader| -> anyhow::Result<(Report, Coverage, Vec<PartitionLag>)> {
-        let (engine, coverage) = reader.states().merged([], None, partitions_total);
-        Ok((engine.report(), coverage, reader.lag(timeout)?))
+    let keep_windows = usize::try_from(cli.windows).unwrap_or(usize::MAX);
+    let figures = |reader: &StateReader| -> anyhow::Result<(Snapshot, Vec<PartitionLag>)> {
+        let (mut engine, coverage) = reader.states().merged([], None, partitions_total);
+        let snapshot = Snapshot {
+            report: engine.report(),
+            coverage: Some(coverage),
+            event_time: figures::group_event_time(&mut engine, keep_windows),
+        };
+        Ok((snapshot, reader.lag(timeout)?))
     };
     if let Some(dashboard) = dashboard {
         let stop = shopstream::stop_on_ctrl_c()?;
@@ -386,16 +372,16 @@ fn view(
             );
         }
         while !stop.load(Ordering::Relaxed) {
-            let (report, coverage, lag) = figures(&reader)?;
-            dashboard.publish(report, lag, Some(coverage));
+            let (snapshot, lag) = figures(&reader)?;
+            dashboard.publish(snapshot, lag);
             let until = Instant::now() + Duration::from_millis(500);
             while Instant::now() < until && !stop.load(Ordering::Relaxed) {
                 reader.poll(Duration::from_millis(100))?;
             }
         }
     }
-    let (report, coverage, lag) = figures(&reader)?;
-    printer.print("final", &report, &lag, Some(&coverage), None)?;
+    let (snapshot, lag) = figures(&reader)?;
+    printer.print("final", &snapshot, &lag)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -409,20 +395,18 @@ impl Printer {
     fn print(
         &self,
         kind: &'static str,
-        report: &Report,
+        snapshot: &Snapshot,
         lag: &[PartitionLag],
-        coverage: Option<&Coverage>,
-        event_time: Option<&EventTimeReport>,
     ) -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
         if self.json {
             let line = JsonReport {
                 report: kind,
                 group: &self.group,
-                figures: report,
+                figures: &snapshot.report,
                 lag,
-                coverage,
-                event_time,
+                coverage: snapshot.coverage.as_ref(),
+                event_time: snapshot.event_time.as_ref(),
             };
             writeln!(out, "{}", serde_json::to_string(&line)?)?;
         } else {
@@ -431,15 +415,15 @@ impl Printer {
             } else {
                 "Report"
             };
-            if let Some(coverage) = coverage {
+            if let Some(coverage) = &snapshot.coverage {
                 writeln!(out, "{}", describe_coverage(&self.group, coverage))?;
             }
             writeln!(
                 out,
                 "{}",
-                report::render(&title.bold().to_string(), report, lag)
+                report::render(&title.bold().to_string(), &snapshot.report, lag)
             )?;
-            if let Some(event_time) = event_time {
+            if let Some(event_time) = &snapshot.event_time {
                 writeln!(out, "{}", report::render_windows(event_time))?;
             }
         }
@@ -464,6 +448,8 @@ struct Metrics<'s> {
     last_report: Option<Instant>,
     /// When the windows last heard how far behind the reader is (about once a second).
     last_lag_note: Instant,
+    /// With --window: the windows' width.
+    window_width: Option<Duration>,
 }
 
 impl Metrics<'_> {
@@ -484,14 +470,9 @@ impl Metrics<'_> {
         if self.paced {
             self.last_report = Some(Instant::now());
         }
-        let (report, coverage) = self.figures.report()?;
-        self.printer.print(
-            "periodic",
-            &report,
-            &self.session.consumer.lag(),
-            coverage.as_ref(),
-            self.figures.event_time().as_ref(),
-        )
+        let snapshot = self.figures.snapshot()?;
+        self.printer
+            .print("periodic", &snapshot, &self.session.consumer.lag())
     }
 
     /// About once a second, tells the windows which partitions still have events waiting.
@@ -505,8 +486,7 @@ impl Metrics<'_> {
     /// Hands the dashboard a fresh report (a few times a second at most).
     fn publish(&mut self) -> anyhow::Result<()> {
         if let Some(dashboard) = &self.dashboard {
-            let (report, coverage) = self.figures.report()?;
-            dashboard.publish(report, self.session.consumer.lag(), coverage);
+            dashboard.publish(self.figures.snapshot()?, self.session.consumer.lag());
             self.last_publish = Instant::now();
         }
         Ok(())
@@ -533,9 +513,11 @@ impl Handler for Metrics<'_> {
 
     fn message(&mut self, incoming: Incoming<'_>) -> anyhow::Result<()> {
         show_rejected(&incoming, self.printer.json);
-        self.figures
+        let placement = self
+            .figures
             .record(&incoming, self.session.consumer.base())
             .context("cannot keep the figures")?;
+        set_aside_if_too_late(&incoming, placement, self.window_width)?;
         self.seen += 1;
         if let Some(dashboard) = &self.dashboard {
             dashboard.count(incoming.kind);
@@ -560,11 +542,43 @@ impl Handler for Metrics<'_> {
     }
 }
 
+/// Copies an event that came too late for its window of event time to the dead-letter topic, when
+/// there is one (it is counted as too late either way).
+fn set_aside_if_too_late(
+    incoming: &Incoming<'_>,
+    placement: Placement,
+    width: Option<Duration>,
+) -> anyhow::Result<()> {
+    if placement != Placement::TooLate {
+        return Ok(());
+    }
+    let (Ok(event), Some(width)) = (&incoming.decoded, width) else {
+        return Ok(());
+    };
+    let width_ms = i64::try_from(width.as_millis()).unwrap_or(i64::MAX).max(1);
+    let start = window_start(event.timestamp.millis(), width_ms);
+    let reason = format!(
+        "too late: its event time {} is in the window {} to {}, closed before it came",
+        event.timestamp,
+        Timestamp::from_millis(start),
+        Timestamp::from_millis(start.saturating_add(width_ms))
+    );
+    tracing::debug!(
+        "{} p{}@{}: {reason}",
+        incoming.topic(),
+        incoming.partition(),
+        incoming.offset()
+    );
+    incoming.set_aside(TOO_LATE, &reason)?;
+    Ok(())
+}
+
 /// Counts one reader thread's messages into its own engine.
 struct ThreadTally {
     engine: Arc<Mutex<MetricsEngine>>,
     json: bool,
     dashboard: Option<Arc<Dashboard>>,
+    window_width: Option<Duration>,
 }
 
 impl Handler for ThreadTally {
@@ -572,7 +586,8 @@ impl Handler for ThreadTally {
 
     fn message(&mut self, incoming: Incoming<'_>) -> anyhow::Result<()> {
         show_rejected(&incoming, self.json);
-        figures::record(&self.engine, &incoming);
+        let placement = figures::record(&self.engine, &incoming);
+        set_aside_if_too_late(&incoming, placement, self.window_width)?;
         if let Some(dashboard) = &self.dashboard {
             dashboard.count(incoming.kind);
         }
@@ -589,6 +604,7 @@ impl ParallelHandler for Metrics<'_> {
             engine: self.figures.thread_engine(),
             json: self.printer.json,
             dashboard: self.dashboard.clone(),
+            window_width: self.window_width,
         }
     }
 

@@ -59,6 +59,36 @@ try {
       await fail(`${table} shows ${JSON.stringify(got)}, /api/metrics says ${JSON.stringify(want)}`);
     }
   }
+  // The event-time chart shows the windows of /api/metrics (metrics-consumer --window), with the
+  // watermark and the too-late count. The watermark moves once partitions fall idle: page and API
+  // are compared again, a second later, until they show the same snapshot.
+  let mismatch = "";
+  for (let attempt = 0; attempt < 6; attempt++) {
+    if (attempt > 0) await page.waitForTimeout(1000);
+    const now = await (await page.request.get(new URL("/api/metrics", url).toString())).json();
+    if (!Array.isArray(now.windows) || now.windows.length === 0) {
+      await fail(`/api/metrics has no windows: ${JSON.stringify(now.windows)}`);
+    }
+    const bars = await page.$$eval("#windows rect.window", (rects) => rects.map((r) =>
+      [r.dataset.start, Number(r.dataset.orders), Number(r.dataset.revenue), r.dataset.closed === "true"]));
+    const wantBars = now.windows.map((w) => [w.start, w.orders, Number(w.revenue), w.closed]);
+    const lateShown = await page.textContent("#window-too-late");
+    const lateWanted = Object.values(now.too_late).reduce((s, n) => s + n, 0).toLocaleString("en-US");
+    const watermarkShown = await page.textContent("#window-watermark");
+    const watermarkWanted = `watermark ${now.watermark ? new Date(now.watermark).toISOString() : "none"}`;
+    if (JSON.stringify(bars) !== JSON.stringify(wantBars)) {
+      mismatch = `the event-time chart shows ${JSON.stringify(bars)}, /api/metrics says ${JSON.stringify(wantBars)}`;
+    } else if (!lateShown.startsWith(`too late: ${lateWanted}`)) {
+      mismatch = `the chart says "${lateShown}", /api/metrics counts ${lateWanted} too late`;
+    } else if (watermarkShown !== watermarkWanted) {
+      mismatch = `the chart says "${watermarkShown}", /api/metrics says ${watermarkWanted}`;
+    } else {
+      mismatch = "";
+      console.log(`event-time chart shows the ${bars.length} windows of /api/metrics, ${watermarkShown}`);
+      break;
+    }
+  }
+  if (mismatch) await fail(mismatch);
   if (Number(expectedEvents) !== api.events) {
     await fail(`/api/metrics counts ${api.events} events, expected ${expectedEvents}`);
   }

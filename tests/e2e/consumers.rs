@@ -169,6 +169,16 @@ fn instances_with_reader_threads_share_a_group_through_a_rebalance() {
     assert_eq!(final_report(&again)["events"], 0);
 }
 
+/// The counts of the window tests' launcher runs: 6,800 events.
+const WINDOWS_COUNTS: &[&str] = &[
+    "--product-events",
+    "4000",
+    "--purchases",
+    "800",
+    "--user-events",
+    "2000",
+];
+
 /// Fresh topics written by a launcher run at full speed with `flags` and `--truth` in 30 s
 /// windows: the topics, their cleanup, and the ground truth's windows by start.
 fn launcher_with_truth(test: &str, flags: &[&str]) -> (TopicSet, Cleanup, BTreeMap<String, Value>) {
@@ -201,19 +211,8 @@ fn metrics_consumer_windows_equal_the_launchers_ground_truth() {
     if skip_without_broker() {
         return;
     }
-    let (topics, _cleanup, truth) = launcher_with_truth(
-        "windows",
-        &[
-            "--seed",
-            "12",
-            "--product-events",
-            "4000",
-            "--purchases",
-            "800",
-            "--user-events",
-            "2000",
-        ],
-    );
+    let (topics, _cleanup, truth) =
+        launcher_with_truth("windows", &[&["--seed", "12"], WINDOWS_COUNTS].concat());
 
     let output = run_ok(&mut metrics(
         &topics,
@@ -312,39 +311,29 @@ fn late_events_count_within_the_lateness_and_are_reported_per_window_after_it() 
         "no event out of order"
     );
 
-    let windows_with = |lateness: &str| {
-        let output = run_ok(&mut metrics(
-            &topics,
-            &unique("late"),
-            &[
-                "--from-beginning",
-                "--timeout",
-                "4s",
-                "--window",
-                "30s",
-                "--windows",
-                "100000",
-                "--allowed-lateness",
-                lateness,
-            ],
-        ));
+    let windows_with = |lateness: &str, more: &[&str]| {
+        let output = run_ok(
+            metrics(
+                &topics,
+                &unique("late"),
+                &[
+                    "--from-beginning",
+                    "--timeout",
+                    "4s",
+                    "--window",
+                    "30s",
+                    "--windows",
+                    "100000",
+                    "--allowed-lateness",
+                    lateness,
+                ],
+            )
+            .args(more),
+        );
         final_report(&output)
     };
-    let as_final = |window: &Value| {
-        let mut window = window.clone();
-        window["closed"] = true.into();
-        window
-    };
 
-    let total_too_late = |report: &Value| -> u64 {
-        report["too_late"]
-            .as_object()
-            .unwrap()
-            .values()
-            .map(|n| n.as_u64().unwrap())
-            .sum()
-    };
-    let lenient = windows_with("15s");
+    let lenient = windows_with("15s", &[]);
     let too_late = total_too_late(&lenient);
     assert_eq!(too_late, 0, "{}", lenient["too_late"]);
     let windows = lenient["windows"].as_array().unwrap();
@@ -353,9 +342,51 @@ fn late_events_count_within_the_lateness_and_are_reported_per_window_after_it() 
         assert_eq!(as_final(window), truth[window["start"].as_str().unwrap()]);
     }
 
-    let strict = windows_with("2s");
+    let dead_letter_topic = format!("{}-dead", topics.product_events);
+    let strict = windows_with("2s", &["--dead-letter-topic", &dead_letter_topic]);
     let too_late = total_too_late(&strict);
     assert!(too_late > 0, "nothing too late at 2 s");
+    // Each too-late event is also copied, untouched, to the dead-letter topic.
+    let letters = read_topic(&dead_letter_topic);
+    assert_eq!(letters.len() as u64, too_late);
+    let sources: BTreeMap<(String, i32, i64), Vec<u8>> = topics
+        .names()
+        .iter()
+        .flat_map(|topic| {
+            read_topic(topic)
+                .into_iter()
+                .map(|r| ((topic.to_string(), r.partition, r.offset), r.payload))
+        })
+        .collect();
+    let mut per_topic: BTreeMap<String, u64> = BTreeMap::new();
+    for letter in &letters {
+        let header = |name: &str| -> String {
+            letter
+                .headers
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(header("shopstream.reject.kind"), "too_late");
+        assert!(
+            header("shopstream.reject.reason").starts_with("too late: its event time"),
+            "{}",
+            header("shopstream.reject.reason")
+        );
+        let source = (
+            header("shopstream.source.topic"),
+            header("shopstream.source.partition").parse().unwrap(),
+            header("shopstream.source.offset").parse().unwrap(),
+        );
+        assert_eq!(sources.get(&source), Some(&letter.payload), "{source:?}");
+        let kind = source.0.rsplit_once(topics.base()).unwrap().1[1..].to_string();
+        *per_topic.entry(kind).or_default() += 1;
+    }
+    for (kind, count) in strict["too_late"].as_object().unwrap() {
+        let copied = per_topic.get(kind).copied().unwrap_or(0);
+        assert_eq!(copied, count.as_u64().unwrap(), "{kind}");
+    }
     let windows = strict["windows"].as_array().unwrap();
     let per_window: u64 = windows
         .iter()
@@ -377,25 +408,116 @@ fn late_events_count_within_the_lateness_and_are_reported_per_window_after_it() 
     }
 }
 
-/// Windows are kept by one reader thread, in memory, for now: other modes say so in one line.
+/// A window as the ground truth has it: final.
+fn as_final(window: &Value) -> Value {
+    let mut window = window.clone();
+    window["closed"] = true.into();
+    window
+}
+
+/// Events a report counted as too late, all topics together.
+fn total_too_late(report: &Value) -> u64 {
+    report["too_late"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum()
+}
+
+/// Windows in every mode: on reader threads, with a checkpoint stopped halfway and resumed, and
+/// in an exactly-once group stopped halfway and resumed (and its --view): with late events
+/// within the lateness, every window equals the ground truth.
 #[test]
-fn windows_with_a_checkpoint_are_one_clear_error() {
-    let output = tool("metrics-consumer", &TopicSet::new("windows-checkpoint"))
+fn windows_in_every_mode_equal_the_ground_truth() {
+    if skip_without_broker() {
+        return;
+    }
+    let late = [
+        "--seed",
+        "31",
+        "--late-fraction",
+        "0.05",
+        "--max-delay",
+        "10s",
+    ];
+    let (topics, _cleanup, truth) =
+        launcher_with_truth("windows-modes", &[&late[..], WINDOWS_COUNTS].concat());
+    let windows_flags = [
+        "--window",
+        "30s",
+        "--windows",
+        "100000",
+        "--allowed-lateness",
+        "15s",
+        "--from-beginning",
+    ];
+    let run = |group: &str, flags: &[&str]| -> Value {
+        final_report(&run_ok(metrics(&topics, group, &windows_flags).args(flags)))
+    };
+    let equals_truth = |report: &Value, mode: &str| {
+        assert_eq!(total_too_late(report), 0, "{mode}: {}", report["too_late"]);
+        let windows = report["windows"].as_array().unwrap();
+        assert_eq!(windows.len(), truth.len(), "{mode}");
+        for window in windows {
+            let start = window["start"].as_str().unwrap();
+            assert_eq!(as_final(window), truth[start], "{mode}: window {start}");
+        }
+    };
+
+    let threads = run(
+        &unique("windows-threads"),
+        &["--timeout", "4s", "--threads", "2"],
+    );
+    equals_truth(&threads, "--threads 2");
+
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = dir.path().join("windows.checkpoint");
+    let checkpoint = checkpoint.to_str().unwrap();
+    let group = unique("windows-checkpoint");
+    let half = run(
+        &group,
+        &["--max-messages", "3000", "--checkpoint", checkpoint],
+    );
+    assert_eq!(half["events"], 3000);
+    let resumed = run(&group, &["--timeout", "4s", "--checkpoint", checkpoint]);
+    assert_eq!(resumed["events"], 6800);
+    equals_truth(&resumed, "--checkpoint");
+    // Saved windows go on only at their own width.
+    let output = tool("metrics-consumer", &topics)
         .args([
+            "--group",
+            &group,
+            "--checkpoint",
+            checkpoint,
             "--window",
             "1m",
-            "--checkpoint",
-            "/nonexistent/windows.checkpoint",
         ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(
-        stderr.trim(),
-        "error: --window does not go with --checkpoint yet: windows are kept by one reader \
-         thread, in memory"
+    assert!(
+        stderr.contains("cannot go on with --window 60s; pass --reset to start over")
+            && stderr.contains("the saved windows are 30s wide, not 60s"),
+        "{stderr}"
     );
+
+    let group = unique("windows-exactly-once");
+    let half = run(&group, &["--exactly-once", "--max-messages", "3000"]);
+    assert!(half["events"].as_u64().unwrap() >= 3000, "{half}");
+    let resumed = run(&group, &["--exactly-once", "--timeout", "4s"]);
+    assert_eq!(resumed["events"], 6800);
+    equals_truth(&resumed, "--exactly-once");
+    let view = final_report(&run_ok(tool("metrics-consumer", &topics).args([
+        "--view",
+        "--group",
+        &group,
+        "--json",
+        "--windows",
+        "100000",
+    ])));
+    assert_eq!(view["windows"], resumed["windows"]);
 }
 
 /// More than one reader thread only where the group keeps the offsets: one clear line otherwise.

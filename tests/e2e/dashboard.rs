@@ -213,7 +213,11 @@ fn the_page_shows_the_shop_live_in_a_real_browser() {
     let _cleanup = Cleanup(topics.clone());
     create_topics(&topics);
     let port = free_port();
-    let mut dashboard = serve(&topics, port, &["--from-beginning", "--timeout", "90s"]);
+    let mut dashboard = serve(
+        &topics,
+        port,
+        &["--from-beginning", "--timeout", "90s", "--window", "1m"],
+    );
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::decode::DecodeError;
 use crate::event::{Details, Event};
 use crate::money::Money;
-use crate::vocab::{CustomerType, EventType, Region};
+use crate::vocab::{CustomerType, EventType, Region, TopicKind};
+use crate::windows::{EventTimeWindows, Placement};
 
 /// How many products each top list holds.
 pub const TOP: usize = 5;
@@ -51,6 +52,10 @@ pub struct MetricsEngine {
     orders: u64,
     rejected: u64,
     rejected_by_reason: BTreeMap<String, u64>,
+    /// Figures per window of event time, when kept: saved and merged with the rest, so that a
+    /// checkpoint, a group's state records and reader threads carry them too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    windows: Option<Box<EventTimeWindows>>,
 }
 
 /// One product in a top list.
@@ -143,6 +148,44 @@ impl MetricsEngine {
         }
     }
 
+    /// An engine that keeps figures per window of event time too.
+    pub fn with_windows(windows: EventTimeWindows) -> MetricsEngine {
+        MetricsEngine {
+            windows: Some(Box::new(windows)),
+            ..MetricsEngine::default()
+        }
+    }
+
+    /// Counts one valid event of `topic`'s `partition` (a topic of kind `kind`) read at `now`
+    /// (the caller's wall clock, ms), in its window of event time too when windows are kept.
+    pub fn record_at(
+        &mut self,
+        kind: TopicKind,
+        topic: &str,
+        partition: i32,
+        event: &Event<'_>,
+        now: i64,
+    ) -> Placement {
+        self.record(event);
+        match &mut self.windows {
+            Some(windows) => windows.record(kind, topic, partition, event, now),
+            None => Placement::Counted,
+        }
+    }
+
+    pub fn windows(&self) -> Option<&EventTimeWindows> {
+        self.windows.as_deref()
+    }
+
+    pub fn windows_mut(&mut self) -> Option<&mut EventTimeWindows> {
+        self.windows.as_deref_mut()
+    }
+
+    /// Keeps (or stops keeping, with None) figures per window of event time.
+    pub fn set_windows(&mut self, windows: Option<EventTimeWindows>) {
+        self.windows = windows.map(Box::new);
+    }
+
     /// Counts one rejected message; no business figure changes.
     pub fn record_rejected(&mut self, reason: &DecodeError) {
         self.rejected += 1;
@@ -189,6 +232,12 @@ impl MetricsEngine {
         self.rejected += other.rejected;
         for (reason, count) in &other.rejected_by_reason {
             *self.rejected_by_reason.entry(reason.clone()).or_default() += count;
+        }
+        if let Some(theirs) = &other.windows {
+            match &mut self.windows {
+                Some(ours) => ours.merge(theirs),
+                None => self.windows = Some(theirs.clone()),
+            }
         }
     }
 

@@ -122,7 +122,7 @@ serialize_as_str!(
     EventType,
     TopicKind
 );
-deserialize_from_str!(Region, CustomerType, EventType);
+deserialize_from_str!(Region, CustomerType, EventType, TopicKind);
 
 /// One value per topic, indexed by [`TopicKind`] (a fixed-size array underneath).
 pub type PerTopic<V> = EnumMap<TopicKind, V>;

@@ -8,7 +8,9 @@
 //! - [`EventTimeWindows`]: the windows a reader keeps. A watermark (per partition the latest event
 //!   time seen; overall the minimum over the partitions read, idle ones excepted) less the allowed
 //!   lateness closes windows; an event for an open window updates it even out of order, and one
-//!   for a closed window is counted as too late, per topic, and never added.
+//!   for a closed window is counted as too late, per topic, and never added. Serializable (for a
+//!   checkpoint or a state record, then [`EventTimeWindows::resume`]) and mergeable (the windows of
+//!   reader threads, or of every partition of a group).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
@@ -113,6 +115,14 @@ pub struct WindowFigures {
     pub too_late: u64,
 }
 
+/// The wall clock the windows' idleness is measured on: milliseconds since this process first
+/// asked, monotonic, the same on every thread.
+pub fn reader_clock() -> i64 {
+    static ORIGIN: std::sync::LazyLock<std::time::Instant> =
+        std::sync::LazyLock::new(std::time::Instant::now);
+    i64::try_from(ORIGIN.elapsed().as_millis()).unwrap_or(i64::MAX)
+}
+
 /// The start of the window of `width` ms that holds `at` (both ms since the epoch).
 pub fn window_start(at: i64, width: i64) -> i64 {
     at.div_euclid(width) * width
@@ -194,10 +204,13 @@ pub struct WindowRules {
 struct PartitionTime {
     /// The latest event time seen (ms since the epoch); None before its first event.
     latest: Option<i64>,
-    /// When (the caller's wall clock, ms) it last had an event, or reading began.
+    /// When (the caller's wall clock, ms) it last had an event, or reading began. Not saved: a
+    /// wall clock of another process means nothing.
+    #[serde(skip)]
     active_at: i64,
     /// Whether the reader is behind on it (events are waiting to be read), as the caller last
     /// said; such a partition is never idle. None: not known (a partition another member reads).
+    #[serde(skip)]
     behind: Option<bool>,
 }
 
@@ -213,12 +226,21 @@ impl PartitionTime {
 }
 
 /// The windows of a reader: open ones, the latest closed ones, the watermark that closes them.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Saved (serialized) are the width, the windows, where closing has reached, each partition's
+/// latest event time and the too-late counts; the rules and wall-clock facts are the reader's
+/// and come back with [`EventTimeWindows::resume`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventTimeWindows {
     width: i64,
+    /// How many closed windows are kept; 0 (not yet resumed) keeps them all.
+    #[serde(skip)]
     keep: usize,
+    #[serde(skip)]
     lateness: i64,
+    #[serde(skip)]
     idle_after: i64,
+    #[serde(skip)]
     unknown_idle_after: i64,
     open: BTreeMap<i64, WindowTally>,
     /// The latest closed windows, oldest first, at most `keep`.
@@ -230,7 +252,20 @@ pub struct EventTimeWindows {
     too_late: EnumMap<TopicKind, u64>,
     /// Whether any event has come yet: until then nothing counts as idle (a consumer group takes
     /// seconds to hand out partitions).
+    #[serde(skip)]
     reading: bool,
+    /// Windows close only when the caller says ([`EventTimeWindows::close_before`]): the windows
+    /// of one reader thread, which the main thread closes on the watermark of all of them.
+    #[serde(skip)]
+    closed_by_caller: bool,
+}
+
+/// Saved windows of another width than the reader's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the saved windows are {saved:?} wide, not {wanted:?}")]
+pub struct WidthMismatch {
+    pub saved: Duration,
+    pub wanted: Duration,
 }
 
 impl EventTimeWindows {
@@ -247,7 +282,55 @@ impl EventTimeWindows {
             partitions: BTreeMap::new(),
             too_late: EnumMap::default(),
             reading: false,
+            closed_by_caller: false,
         }
+    }
+
+    /// The windows of one reader thread: like [`EventTimeWindows::new`], but they close only when
+    /// the caller says, on a watermark over every thread's partitions.
+    pub fn closed_by_caller(rules: WindowRules) -> EventTimeWindows {
+        EventTimeWindows {
+            closed_by_caller: true,
+            ..EventTimeWindows::new(rules)
+        }
+    }
+
+    /// Saved windows, read on under `rules` from now on (`now`: the caller's wall clock, ms): the
+    /// width must be the same; each partition saved waits (holds the watermark back) as if just
+    /// watched.
+    pub fn resume(
+        mut self,
+        rules: WindowRules,
+        now: i64,
+    ) -> Result<EventTimeWindows, WidthMismatch> {
+        let fresh = EventTimeWindows::new(rules);
+        if self.width != fresh.width {
+            return Err(WidthMismatch {
+                saved: self.width(),
+                wanted: rules.width,
+            });
+        }
+        self.keep = fresh.keep;
+        self.lateness = fresh.lateness;
+        self.idle_after = fresh.idle_after;
+        self.unknown_idle_after = fresh.unknown_idle_after;
+        self.reading = false;
+        self.closed_by_caller = false;
+        for time in self.partitions.values_mut().flat_map(BTreeMap::values_mut) {
+            time.active_at = now;
+            time.behind = None;
+        }
+        self.trim();
+        Ok(self)
+    }
+
+    pub fn width(&self) -> Duration {
+        Duration::from_millis(self.width.unsigned_abs())
+    }
+
+    /// Every window starting before this is closed (i64::MIN: none yet).
+    pub fn closed_before(&self) -> i64 {
+        self.closed_before
     }
 
     /// A partition is being read (`now`: the caller's wall clock, ms): until its first event, or
@@ -310,11 +393,7 @@ impl EventTimeWindows {
     ) -> Placement {
         let at = event.timestamp.millis();
         if !self.reading {
-            // Reading begins: the partitions still silent are idle only from now on.
-            self.reading = true;
-            for time in self.partitions.values_mut().flat_map(BTreeMap::values_mut) {
-                time.active_at = time.active_at.max(now);
-            }
+            self.begin_reading(now);
         }
         let start = window_start(at, self.width);
         let placement = if start < self.closed_before {
@@ -333,9 +412,9 @@ impl EventTimeWindows {
         let advanced = time.latest.is_none_or(|latest| at > latest);
         if advanced {
             time.latest = Some(at);
-        }
-        if advanced {
-            self.close(now);
+            if !self.closed_by_caller {
+                self.close(now);
+            }
         }
         placement
     }
@@ -364,7 +443,15 @@ impl EventTimeWindows {
         let Some(watermark) = self.watermark(now) else {
             return;
         };
-        let closed_before = window_start(watermark.saturating_sub(self.lateness), self.width);
+        self.close_before(window_start(
+            watermark.saturating_sub(self.lateness),
+            self.width,
+        ));
+    }
+
+    /// Closes every window starting before `closed_before` (a window start): from now on an
+    /// event for one of them is too late.
+    pub fn close_before(&mut self, closed_before: i64) {
         if closed_before <= self.closed_before {
             return;
         }
@@ -375,13 +462,96 @@ impl EventTimeWindows {
             }
             let (start, tally) = entry.remove_entry();
             self.closed.push_back((start, tally));
-            if self.closed.len() > self.keep {
+        }
+        self.trim();
+    }
+
+    /// Keeps the latest `keep` closed windows (all of them while `keep` is 0).
+    fn trim(&mut self) {
+        if self.keep > 0 {
+            while self.closed.len() > self.keep {
                 self.closed.pop_front();
             }
         }
     }
 
-    /// The latest windows, at most `keep`, oldest first: closed ones, then open ones.
+    /// Takes in the event time of another reader's partitions (a reader thread's, `now` on the
+    /// same clock), so that this one's watermark covers them: the main thread of several reader
+    /// threads follows each of them, then closes their windows with
+    /// [`EventTimeWindows::close_before`] at its own [`EventTimeWindows::closed_before`].
+    pub fn follow(&mut self, part: &EventTimeWindows, now: i64) {
+        if part.reading && !self.reading {
+            self.begin_reading(now);
+        }
+        for (topic, partitions) in &part.partitions {
+            for (partition, theirs) in partitions {
+                let mine = self.time_mut(topic, *partition, now);
+                mine.latest = mine.latest.max(theirs.latest);
+                mine.active_at = mine.active_at.max(theirs.active_at);
+            }
+        }
+    }
+
+    /// Reading begins: the partitions still silent are idle only from now on.
+    fn begin_reading(&mut self, now: i64) {
+        self.reading = true;
+        for time in self.partitions.values_mut().flat_map(BTreeMap::values_mut) {
+            time.active_at = time.active_at.max(now);
+        }
+    }
+
+    /// Adds the windows of `other` (another split of the stream: another reader thread's, or
+    /// another partition's in a group). Tallies of the same window add up; a window is closed
+    /// where every split that has had an event closed it; each partition keeps its latest event
+    /// time; too-late counts add up.
+    pub fn merge(&mut self, other: &EventTimeWindows) {
+        let (mine, theirs) = (self.has_events(), other.has_events());
+        if theirs {
+            self.closed_before = if mine {
+                self.closed_before.min(other.closed_before)
+            } else {
+                other.closed_before
+            };
+        }
+        let mut all: BTreeMap<i64, WindowTally> = std::mem::take(&mut self.open);
+        all.extend(self.closed.drain(..));
+        let theirs = other
+            .open
+            .iter()
+            .chain(other.closed.iter().map(|(start, tally)| (start, tally)));
+        for (start, tally) in theirs {
+            all.entry(*start).or_default().merge(tally);
+        }
+        self.open = all.split_off(&self.closed_before);
+        self.closed = all.into_iter().collect();
+        self.trim();
+        for (topic, partitions) in &other.partitions {
+            for (partition, time) in partitions {
+                let mine = self.time_mut(topic, *partition, time.active_at);
+                mine.latest = mine.latest.max(time.latest);
+                mine.active_at = mine.active_at.max(time.active_at);
+                mine.behind = mine.behind.or(time.behind);
+            }
+        }
+        for (kind, count) in &other.too_late {
+            self.too_late[kind] += *count;
+        }
+        self.reading |= other.reading;
+    }
+
+    /// Whether any partition has had an event.
+    fn has_events(&self) -> bool {
+        self.times().any(|time| time.latest.is_some())
+    }
+
+    /// The earliest of the partitions' latest event times, idle or not: the watermark of splits
+    /// read elsewhere (a group's partitions), whose idleness this reader cannot know.
+    pub fn slowest_partition(&self) -> Option<i64> {
+        self.times().filter_map(|time| time.latest).min()
+    }
+
+    /// The latest windows, at most `keep` (all while 0), oldest first: closed ones, then open
+    /// ones.
     pub fn figures(&self) -> Vec<WindowFigures> {
         let closed = self
             .closed
@@ -392,7 +562,8 @@ impl EventTimeWindows {
             .iter()
             .map(|(start, tally)| tally.figures(*start, self.width, false));
         let all: Vec<WindowFigures> = closed.chain(open).collect();
-        let skip = all.len().saturating_sub(self.keep);
+        let keep = if self.keep == 0 { all.len() } else { self.keep };
+        let skip = all.len().saturating_sub(keep);
         all.into_iter().skip(skip).collect()
     }
 
@@ -403,13 +574,22 @@ impl EventTimeWindows {
 
     /// What a report shows of the windows at `now` (the caller's wall clock, ms).
     pub fn report(&self, now: i64) -> EventTimeReport {
+        self.report_with(self.watermark(now))
+    }
+
+    /// What a report shows of the windows, with the watermark known otherwise (a group's, or
+    /// that of the main thread over its reader threads).
+    pub fn report_with(&self, watermark: Option<i64>) -> EventTimeReport {
         EventTimeReport {
-            watermark: self
-                .watermark(now)
-                .map(|at| Timestamp::from_millis(at).to_string()),
+            watermark: watermark.map(|at| Timestamp::from_millis(at).to_string()),
             too_late: self.too_late(),
             windows: self.figures(),
         }
+    }
+
+    /// Reports at most `keep` windows from now on (merged windows of saved splits).
+    pub fn set_keep(&mut self, keep: usize) {
+        self.keep = keep.max(1);
     }
 }
 

@@ -310,19 +310,7 @@ fn in_order_reading_closes_windows_that_equal_the_ground_truth() {
 fn each_window_differs_from_the_truth_by_exactly_its_events_too_late() {
     // Events read out of order: every 7th is held back by up to 4 minutes of event time.
     let events = simulated(20_000, 11);
-    let mut order: Vec<(i64, usize)> = events
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let delay = if i % 7 == 0 {
-                (i as i64 % 5) * MINUTE
-            } else {
-                0
-            };
-            (e.timestamp.millis() + delay, i)
-        })
-        .collect();
-    order.sort();
+    let order = read_out_of_order(&events);
     let mut windows = EventTimeWindows::new(WindowRules {
         keep: 10_000,
         ..rules(90_000)
@@ -330,7 +318,7 @@ fn each_window_differs_from_the_truth_by_exactly_its_events_too_late() {
     let mut late = WindowSeries::new(Duration::from_secs(60));
     let mut truth = WindowSeries::new(Duration::from_secs(60));
     let mut too_late = 0;
-    for (_, i) in order {
+    for i in order {
         let event = &events[i];
         truth.record(event);
         let (kind, topic) = topic_of(event);
@@ -424,4 +412,167 @@ fn a_partition_with_events_waiting_is_never_idle_and_none_is_before_reading_begi
         later + 10_000,
     );
     assert_eq!(windows.watermark(later + 10_000), Some(601_000));
+}
+
+/// The events of `simulated`, read in the disorder of `each_window_differs_...`: every 7th held
+/// back by up to 4 minutes of event time.
+fn read_out_of_order(events: &[Event<'static>]) -> Vec<usize> {
+    let mut order: Vec<(i64, usize)> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let delay = if i % 7 == 0 {
+                (i as i64 % 5) * MINUTE
+            } else {
+                0
+            };
+            (e.timestamp.millis() + delay, i)
+        })
+        .collect();
+    order.sort();
+    order.into_iter().map(|(_, i)| i).collect()
+}
+
+/// The partition (of 3) an event's key would go to.
+fn partition_of(event: &Event<'_>) -> i32 {
+    (event.user_id.bytes().map(i32::from).sum::<i32>()) % 3
+}
+
+#[test]
+fn per_partition_windows_merge_into_the_tallies_of_the_whole() {
+    // A group keeps windows per partition (each closing on its own event time): merged, with a
+    // lateness no event exceeds, they hold the same windows as one reader of everything.
+    let events = simulated(10_000, 5);
+    let lenient = WindowRules {
+        keep: 10_000,
+        ..rules(10 * MINUTE as u64)
+    };
+    let mut whole = EventTimeWindows::new(lenient);
+    let mut parts: Vec<EventTimeWindows> = (0..3).map(|_| EventTimeWindows::new(lenient)).collect();
+    for i in read_out_of_order(&events) {
+        let event = &events[i];
+        let (kind, topic) = topic_of(event);
+        let partition = partition_of(event);
+        assert_eq!(
+            whole.record(kind, topic, partition, event, NOW),
+            Placement::Counted
+        );
+        let part = &mut parts[partition as usize];
+        assert_eq!(
+            part.record(kind, topic, partition, event, NOW),
+            Placement::Counted
+        );
+    }
+    let mut merged = EventTimeWindows::new(lenient);
+    for part in &parts {
+        merged.merge(part);
+    }
+    let tallies = |windows: &EventTimeWindows| -> Vec<WindowFigures> {
+        windows
+            .figures()
+            .into_iter()
+            .map(|w| WindowFigures { closed: false, ..w })
+            .collect()
+    };
+    assert!(whole.figures().len() > 10);
+    assert_eq!(tallies(&merged), tallies(&whole));
+    // A window is closed in the merge where every partition closed it.
+    let closed_everywhere = parts.iter().map(|p| p.closed_before).min().unwrap();
+    assert_eq!(merged.closed_before(), closed_everywhere);
+    for window in merged.figures() {
+        let start = Timestamp::parse(&window.start).unwrap().millis();
+        assert_eq!(window.closed, start < closed_everywhere, "{}", window.start);
+    }
+}
+
+#[test]
+fn reader_threads_closed_by_the_main_thread_count_like_one_reader() {
+    // Two reader threads, each with the windows of its partitions, closed by the main thread on
+    // the watermark over all of them: the same too-late events and windows as one reader.
+    let events = simulated(20_000, 11);
+    let strict = WindowRules {
+        keep: 10_000,
+        ..rules(90_000)
+    };
+    let mut one = EventTimeWindows::new(strict);
+    let mut main = EventTimeWindows::new(strict);
+    let mut threads = [
+        EventTimeWindows::closed_by_caller(strict),
+        EventTimeWindows::closed_by_caller(strict),
+    ];
+    for (topic, _) in [("product-events", 0), ("purchases", 0), ("user-events", 0)] {
+        for partition in 0..3 {
+            one.watch(topic, partition, NOW);
+            main.watch(topic, partition, NOW);
+        }
+    }
+    let mut too_late = 0;
+    for i in read_out_of_order(&events) {
+        let event = &events[i];
+        let (kind, topic) = topic_of(event);
+        let partition = partition_of(event);
+        let single = one.record(kind, topic, partition, event, NOW);
+        let thread = &mut threads[(partition % 2) as usize];
+        assert_eq!(thread.record(kind, topic, partition, event, NOW), single);
+        too_late += u64::from(single == Placement::TooLate);
+        // The main thread's tick, here after every event.
+        for thread in &threads {
+            main.follow(thread, NOW);
+        }
+        main.close(NOW);
+        for thread in &mut threads {
+            thread.close_before(main.closed_before());
+        }
+    }
+    assert!(too_late > 100, "{too_late} too late");
+    let mut merged = threads[0].clone();
+    merged.merge(&threads[1]);
+    assert_eq!(merged.figures(), one.figures());
+    assert_eq!(merged.too_late(), one.too_late());
+    assert_eq!(main.watermark(NOW), one.watermark(NOW));
+}
+
+#[test]
+fn saved_windows_resume_where_they_were() {
+    let events = simulated(10_000, 7);
+    let order = read_out_of_order(&events);
+    let (first, rest) = order.split_at(order.len() / 2);
+    let strict = WindowRules {
+        keep: 10_000,
+        ..rules(90_000)
+    };
+    let mut straight = EventTimeWindows::new(strict);
+    let mut saved = EventTimeWindows::new(strict);
+    let feed = |windows: &mut EventTimeWindows, indices: &[usize]| {
+        for &i in indices {
+            let (kind, topic) = topic_of(&events[i]);
+            windows.record(kind, topic, partition_of(&events[i]), &events[i], NOW);
+        }
+    };
+    feed(&mut straight, first);
+    feed(&mut saved, first);
+    let text = serde_json::to_string(&saved).unwrap();
+    let mut resumed = serde_json::from_str::<EventTimeWindows>(&text)
+        .unwrap()
+        .resume(strict, NOW)
+        .unwrap();
+    assert_eq!(resumed.figures(), straight.figures());
+    feed(&mut straight, rest);
+    feed(&mut resumed, rest);
+    assert_eq!(resumed.figures(), straight.figures());
+    assert_eq!(resumed.too_late(), straight.too_late());
+    assert!(resumed.too_late().values().sum::<u64>() > 0);
+    // Another width cannot go on from saved windows.
+    let wider = WindowRules {
+        width: Duration::from_secs(300),
+        ..strict
+    };
+    let error = serde_json::from_str::<EventTimeWindows>(&text)
+        .unwrap()
+        .resume(wider, NOW)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the saved windows are 60s wide, not 300s"
+    );
 }

@@ -23,6 +23,8 @@ pub struct Incoming<'m> {
     topic: &'m str,
     pub message: &'m BorrowedMessage<'m>,
     pub decoded: Result<Event<'m>, DecodeError>,
+    /// The dead-letter writer, when the tool was given a topic for them.
+    dead_letters: Option<&'m DeadLetters>,
 }
 
 impl Incoming<'_> {
@@ -42,6 +44,19 @@ impl Incoming<'_> {
         self.message
             .key()
             .map(|k| String::from_utf8_lossy(k).into_owned())
+    }
+
+    /// Copies this message to the dead-letter topic, set aside as `kind` for `reason`, and waits
+    /// for the broker to have it (the offset is stored only after the handler returns). Returns
+    /// whether there is such a topic.
+    pub fn set_aside(&self, kind: &str, reason: &str) -> Result<bool, ConsumeError> {
+        match self.dead_letters {
+            Some(dead_letters) => {
+                dead_letters.send_as(self.message, kind, reason)?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 }
 
@@ -202,6 +217,7 @@ impl Session {
             topic,
             message,
             decoded,
+            dead_letters: self.dead_letters.as_ref(),
         })?;
         self.consumer
             .processed(message)

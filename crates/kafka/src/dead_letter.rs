@@ -1,5 +1,6 @@
-//! Dead letters: a rejected message is copied, untouched (key, value and headers), to a topic of
-//! its own, with headers naming where it came from and why it was rejected.
+//! Dead letters: a rejected message (or one that came too late for its window of event time) is
+//! copied, untouched (key, value and headers), to a topic of its own, with headers naming where it
+//! came from and why it was set aside.
 
 use std::time::Duration;
 
@@ -91,12 +92,23 @@ impl DeadLetters {
         &self.topic
     }
 
-    /// Copies `message` and waits until the broker has it: only then may the caller store the
-    /// source offset, so a dead letter is never lost (rejections are rare; waiting is cheap).
+    /// Copies a rejected `message` (see [`DeadLetters::send_as`]).
     pub fn send(
         &self,
         message: &BorrowedMessage<'_>,
         reason: &DecodeError,
+    ) -> Result<(), DeadLetterError> {
+        self.send_as(message, reason.kind(), &reason.to_string())
+    }
+
+    /// Copies `message`, set aside as `kind` (a rejection's kind, or `too_late`) for `reason`,
+    /// and waits until the broker has it: only then may the caller store the source offset, so
+    /// a dead letter is never lost (they are rare; waiting is cheap).
+    pub fn send_as(
+        &self,
+        message: &BorrowedMessage<'_>,
+        kind: &str,
+        reason: &str,
     ) -> Result<(), DeadLetterError> {
         let error = |error| DeadLetterError::Send {
             topic: self.topic.clone(),
@@ -113,13 +125,12 @@ impl DeadLetters {
         }
         let partition = message.partition().to_string();
         let offset = message.offset().to_string();
-        let reason_text = reason.to_string();
         for (key, value) in [
             (SOURCE_TOPIC, message.topic()),
             (SOURCE_PARTITION, partition.as_str()),
             (SOURCE_OFFSET, offset.as_str()),
-            (REJECT_KIND, reason.kind()),
-            (REJECT_REASON, reason_text.as_str()),
+            (REJECT_KIND, kind),
+            (REJECT_REASON, reason),
         ] {
             headers = headers.insert(Header {
                 key,

@@ -27,7 +27,10 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaErrorCode;
 use shopstream_core::group_state::{self, Coverage, StateError, StateRecord};
 use shopstream_core::metrics::MetricsEngine;
-use shopstream_core::{DecodeError, Event};
+use shopstream_core::windows::{
+    EventTimeWindows, Placement, WidthMismatch, WindowRules, reader_clock,
+};
+use shopstream_core::{DecodeError, Event, TopicKind};
 
 pub use state_reader::StateReader;
 use transactor::{CommitFailure, Transactor};
@@ -109,6 +112,15 @@ pub enum ExactlyOnceError {
     Seek(KafkaError),
     #[error("the consumer is not in its group yet (no group metadata to commit with)")]
     NoGroupMetadata,
+    #[error(
+        "{topic}/{partition}: the group's state on {state_topic} keeps windows of event time          that cannot go on ({source}); start over with a new --group, or keep their width"
+    )]
+    Windows {
+        topic: String,
+        partition: i32,
+        state_topic: String,
+        source: WidthMismatch,
+    },
 }
 
 /// What an exactly-once group member is given.
@@ -124,6 +136,10 @@ pub struct Config {
     pub commit_every: u64,
     /// How long one request to Kafka may take.
     pub timeout: Duration,
+    /// With --window: each partition keeps its windows of event time, closed by its own
+    /// watermark (its latest event time: Kafka Streams' stream time per task), so that they are
+    /// committed with its offsets alone.
+    pub windows: Option<WindowRules>,
 }
 
 /// Counts of what the member did, for its last words.
@@ -244,20 +260,28 @@ impl ExactlyOnce {
 
     /// Counts one message of `topic`/`partition` at `offset` into that partition's engine, and
     /// commits when --commit-every messages or a second have passed.
+    /// `kind` is the topic's kind, `now` the reader's wall clock (ms; for the windows). Says
+    /// whether the event came too late for its window of event time.
+    #[allow(clippy::too_many_arguments)]
     pub fn record(
         &self,
         consumer: &BaseConsumer<LagContext>,
+        kind: TopicKind,
         topic: &str,
         partition: i32,
         offset: i64,
         decoded: &Result<Event<'_>, DecodeError>,
-    ) -> Result<(), ExactlyOnceError> {
+        now: i64,
+    ) -> Result<Placement, ExactlyOnceError> {
         let mut member = self.shared.member();
+        let mut placement = Placement::Counted;
         match member.owned_mut(topic, partition) {
             // Never count an offset twice, whatever the fetcher hands over.
             Some(owned) if offset >= owned.next_offset => {
                 match decoded {
-                    Ok(event) => owned.engine.record(event),
+                    Ok(event) => {
+                        placement = owned.engine.record_at(kind, topic, partition, event, now)
+                    }
                     Err(reason) => owned.engine.record_rejected(reason),
                 }
                 owned.next_offset = offset + 1;
@@ -276,7 +300,8 @@ impl ExactlyOnce {
             member.commit_or_roll_back(consumer, &self.shared)?;
         }
         drop(member);
-        self.shared.check()
+        self.shared.check()?;
+        Ok(placement)
     }
 
     /// Between messages: commits what waited a second, and takes other members' new states.
@@ -657,6 +682,7 @@ impl Member {
                 },
                 _ => self.fresh_state(consumer, &topic, partition, deadline)?,
             };
+            let engine = self.with_windows(engine, &topic, partition)?;
             partitions
                 .set_partition_offset(&topic, partition, Offset::Offset(next_offset))
                 .map_err(ExactlyOnceError::Offsets)?;
@@ -677,6 +703,44 @@ impl Member {
             self.owned_partitions()
         );
         Ok(restored)
+    }
+
+    /// A partition's engine with its windows as this member keeps them: saved ones go on, a
+    /// state without any starts them now, and without --window none are kept.
+    fn with_windows(
+        &self,
+        mut engine: MetricsEngine,
+        topic: &str,
+        partition: i32,
+    ) -> Result<MetricsEngine, ExactlyOnceError> {
+        let Some(rules) = self.config.windows else {
+            engine.set_windows(None);
+            return Ok(engine);
+        };
+        let now = reader_clock();
+        let mut windows = match engine.windows().cloned() {
+            Some(saved) => {
+                saved
+                    .resume(rules, now)
+                    .map_err(|source| ExactlyOnceError::Windows {
+                        topic: topic.to_string(),
+                        partition,
+                        state_topic: self.config.state_topic.clone(),
+                        source,
+                    })?
+            }
+            None => {
+                if engine.messages() > 0 {
+                    tracing::warn!(
+                        "{topic}/{partition}: the group's state was kept without --window: its                          windows start with the events read from now on"
+                    );
+                }
+                EventTimeWindows::new(rules)
+            }
+        };
+        windows.watch(topic, partition, now);
+        engine.set_windows(Some(windows));
+        Ok(engine)
     }
 
     /// The state committed with the group's offset `offset`, read from the state topic.
