@@ -1,4 +1,6 @@
 //! Simulate + serialize: how fast the simulator makes events and encodes them to JSON, on one core.
+//! Every count without end, so this is the free-running behaviour model (arrivals along the
+//! curve, stock and price changes included).
 //! Target: >= 1,000,000 events/s. Run: cargo bench -p shopstream-core --bench simulate_serialize
 
 use std::path::Path;

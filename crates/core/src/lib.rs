@@ -5,12 +5,15 @@
 //! - [`money`], [`timestamp`]: exact cents and RFC 3339 millisecond timestamps
 //! - [`event`]: the event model and its JSON encoding; [`decode`]: the strict decoder
 //! - [`catalog`]: products and users from data/*.json, validated
-//! - [`simulator`]: shoppers living sessions, steered to exact per-topic quotas
+//! - [`simulator`]: shoppers living sessions, steered to exact per-topic quotas or free-running
+//!   along the [`behaviour`] model (with [`campaign`]s)
 //! - [`shard`]: one of N disjoint parts of a producer run (its users, counts and seed)
 //! - [`stories`]: checks that a stream tells coherent shopper stories
 //! - [`metrics`]: the metrics engine; [`checkpoint`]: its state and offsets saved to a file;
 //!   [`group_state`]: its state per input partition on the exactly-once state topic, merged
 
+pub mod behaviour;
+pub mod campaign;
 pub mod catalog;
 pub mod checkpoint;
 pub mod decode;

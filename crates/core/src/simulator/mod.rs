@@ -1,36 +1,58 @@
 //! The shopper simulator: users from the catalog live sessions (login, searches, views, a real
 //! cart, purchases of what is in it, logout), producing events for the three topics.
 //!
-//! Plain library code, no Kafka. Deterministic for a seed: the same seed and quotas give the same
-//! events, ids and timestamps included (the clock is simulated then, starting at [`SEEDED_EPOCH`]).
-//! Without a seed, randomness is fresh and timestamps are the wall clock.
+//! Plain library code, no Kafka. Deterministic for a seed: the same seed and options give the
+//! same events, ids and timestamps included (the clock is simulated then, starting at
+//! [`SEEDED_EPOCH`] or the given start). Without a seed, randomness is fresh, and timestamps are
+//! the wall clock unless a start is given.
 //!
-//! Quotas say how many events of each topic to emit. Generation steers towards them exactly
-//! without breaking a story: a purchase always follows an add_to_cart of the same session and
-//! product, a remove only takes back what was added, and everything in a session follows its login
-//! and (when the session has ended) precedes its logout.
+//! Two modes, by the quotas:
+//! - Steered (any topic asks for an exact count): generation steers towards the counts exactly
+//!   without breaking a story: a purchase always follows an add_to_cart of the same session and
+//!   product, a remove only takes back what was added, and everything in a session follows its
+//!   login and (when the session has ended) precedes its logout. The clock moves 20 ms to 1.5 s
+//!   per event.
+//! - Free-running (every emitted topic without end): the behaviour model alone decides, with the
+//!   same stories: sessions start along the daily and weekly curve of each region's local time
+//!   (times the campaigns), shoppers browse, cart and buy at the model's rates, stock runs out
+//!   and comes back, prices change. The clock follows the sessions.
 //!
 //! In parts:
 //! - `budget`: what each topic still owes, and which actions keep every quota reachable
-//! - `policy`: who acts next and what they do (the random choices)
+//! - `policy`: the steered mode's choice of who acts next and what they do
+//! - `crowd`: the free-running mode's sessions, acting as the behaviour model says
+//! - `arrivals`: when free-running sessions start; `shelf`: stock and prices as they change
 //! - `render`: the [`Event`] for each decision
-//! - `session`: an open session and the actions open to it; `tastes`: what shoppers choose
-//!   among (products, queries, devices, payment methods)
+//! - `session`: an open session, the actions open to it, what it did; `tastes`: what shoppers
+//!   choose among (products, queries, devices, payment methods)
 
+mod arrivals;
 mod budget;
+mod crowd;
 mod policy;
 mod render;
 mod session;
+mod shelf;
 mod tastes;
+
+use std::path::Path;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use self::arrivals::Arrivals;
 use self::budget::Budgets;
+use self::crowd::{Crowd, World};
 use self::policy::Shoppers;
-use self::tastes::Tastes;
+use self::render::Sources;
+use self::session::{Decision, Session};
+use self::shelf::Shelf;
+use self::tastes::{TasteParams, Tastes};
+use crate::behaviour::Behaviour;
+use crate::campaign::Campaign;
 use crate::catalog::Catalog;
 use crate::event::Event;
+use crate::money::Money;
 use crate::timestamp::Timestamp;
 use crate::vocab::TopicKind;
 
@@ -79,6 +101,14 @@ impl Quotas {
         quotas
     }
 
+    /// Whether the run is free-running: no topic asks for an exact count (and one is emitted).
+    pub fn free_running(&self) -> bool {
+        self.emits_any()
+            && [self.product_events, self.purchases, self.user_events]
+                .iter()
+                .all(|quota| !matches!(quota, Quota::Exactly(_)))
+    }
+
     /// Whether any topic is emitted (a Simulator needs one).
     pub fn emits_any(&self) -> bool {
         [self.product_events, self.purchases, self.user_events]
@@ -113,25 +143,133 @@ pub enum SimulatorError {
         "{purchases} purchases need at least as many product events (each purchase follows an add_to_cart), not {product_events}"
     )]
     PurchasesExceedProductEvents { purchases: u64, product_events: u64 },
+    #[error("the behaviour model: {0}")]
+    Behaviour(String),
+}
+
+/// How a simulator is set up beyond the catalog: seed and quotas as for [`Simulator::new`], and
+/// for free-running runs the behaviour model, the simulated clock's start and campaigns.
+#[derive(Debug, Clone)]
+pub struct SimulatorOptions {
+    seed: Option<u64>,
+    quotas: Quotas,
+    behaviour: Option<Behaviour>,
+    start: Option<Timestamp>,
+    campaigns: Vec<Campaign>,
+}
+
+impl SimulatorOptions {
+    /// The shipped behaviour model, no campaign, the clock starting at [`SEEDED_EPOCH`] for a
+    /// seeded run and at the wall clock otherwise.
+    pub fn new(seed: Option<u64>, quotas: Quotas) -> SimulatorOptions {
+        SimulatorOptions {
+            seed,
+            quotas,
+            behaviour: None,
+            start: None,
+            campaigns: Vec::new(),
+        }
+    }
+
+    /// The behaviour model of free-running runs (validated again by [`Simulator::with_options`]).
+    pub fn behaviour(mut self, behaviour: Behaviour) -> SimulatorOptions {
+        self.behaviour = Some(behaviour);
+        self
+    }
+
+    /// Where the simulated clock starts. Event timestamps then follow the simulated clock, with
+    /// or without a seed (a producer paces them against the wall clock: `--start`, `--backfill`,
+    /// `--time-scale`).
+    pub fn start(mut self, start: Timestamp) -> SimulatorOptions {
+        self.start = Some(start);
+        self
+    }
+
+    /// Campaigns multiplying arrivals and purchase propensity while they are on (free-running
+    /// runs; overlapping campaigns multiply).
+    pub fn campaigns(mut self, campaigns: impl IntoIterator<Item = Campaign>) -> SimulatorOptions {
+        self.campaigns.extend(campaigns);
+        self
+    }
+}
+
+/// Where event timestamps come from.
+#[derive(Debug, Clone, Copy)]
+enum Clock {
+    /// The simulated clock: milliseconds since the Unix epoch of the latest event (or the start).
+    Simulated(i64),
+    /// The wall clock, never going back: the latest event's time.
+    Wall(i64),
+}
+
+impl Clock {
+    fn millis(self) -> i64 {
+        match self {
+            Clock::Simulated(at) | Clock::Wall(at) => at,
+        }
+    }
+
+    /// The timestamp of an event that happens at `at` on the simulated clock: strictly after
+    /// the previous one, so that a session's events never tie.
+    fn stamp(&mut self, at: i64) -> i64 {
+        match self {
+            Clock::Simulated(latest) => *latest = at.max(*latest + 1),
+            Clock::Wall(latest) => *latest = (*latest).max(Timestamp::now().millis()),
+        }
+        self.millis()
+    }
+}
+
+/// The steered mode's state.
+struct Steered {
+    shoppers: Shoppers,
+    /// The catalog's prices: steered runs keep them.
+    prices: Vec<Money>,
+}
+
+/// The free-running mode's state.
+struct FreeRunning {
+    crowd: Crowd,
+    arrivals: Arrivals,
+    shelf: Shelf,
+    campaigns: Vec<Campaign>,
+}
+
+enum Mode {
+    Steered(Steered),
+    FreeRunning(Box<FreeRunning>),
 }
 
 pub struct Simulator<'c> {
     catalog: &'c Catalog,
     rng: ChaCha8Rng,
-    seeded: bool,
-    /// Milliseconds since the Unix epoch of the latest event.
-    clock: i64,
+    clock: Clock,
     budgets: Budgets,
     tastes: Tastes,
-    shoppers: Shoppers,
+    mode: Mode,
 }
 
 impl<'c> Simulator<'c> {
+    /// A simulator with the default options ([`SimulatorOptions::new`]).
     pub fn new(
         catalog: &'c Catalog,
         seed: Option<u64>,
         quotas: Quotas,
     ) -> Result<Simulator<'c>, SimulatorError> {
+        Simulator::with_options(catalog, SimulatorOptions::new(seed, quotas))
+    }
+
+    pub fn with_options(
+        catalog: &'c Catalog,
+        options: SimulatorOptions,
+    ) -> Result<Simulator<'c>, SimulatorError> {
+        let SimulatorOptions {
+            seed,
+            quotas,
+            behaviour,
+            start,
+            campaigns,
+        } = options;
         if catalog.products.is_empty() || catalog.users.is_empty() {
             return Err(SimulatorError::EmptyCatalog);
         }
@@ -148,23 +286,61 @@ impl<'c> Simulator<'c> {
                 product_events,
             });
         }
-        let rng = match seed {
+        let mut rng = match seed {
             Some(seed) => ChaCha8Rng::seed_from_u64(seed),
             None => ChaCha8Rng::from_os_rng(),
+        };
+        let clock = match (start, seed) {
+            (Some(start), _) => Clock::Simulated(start.millis()),
+            (None, Some(_)) => Clock::Simulated(SEEDED_EPOCH),
+            (None, None) => Clock::Wall(Timestamp::now().millis()),
+        };
+        let (mode, tastes) = if quotas.free_running() {
+            let behaviour = match behaviour {
+                Some(behaviour) => {
+                    behaviour
+                        .validate(Path::new("the given behaviour model"))
+                        .map_err(|e| SimulatorError::Behaviour(e.to_string()))?;
+                    behaviour
+                }
+                None => {
+                    Behaviour::shipped().map_err(|e| SimulatorError::Behaviour(e.to_string()))?
+                }
+            };
+            let tastes = Tastes::new(catalog, &TasteParams::from_behaviour(&behaviour))
+                .map_err(|e| SimulatorError::Behaviour(e.to_string()))?;
+            let start = clock.millis();
+            let free = FreeRunning {
+                crowd: Crowd::new(catalog, &behaviour)
+                    .map_err(|e| SimulatorError::Behaviour(e.to_string()))?,
+                arrivals: Arrivals::new(
+                    &behaviour.traffic,
+                    Crowd::users_per_region(catalog),
+                    campaigns.clone(),
+                    start,
+                    &mut rng,
+                ),
+                shelf: Shelf::new(catalog, &behaviour.catalog, start, &mut rng),
+                campaigns,
+            };
+            (Mode::FreeRunning(Box::new(free)), tastes)
+        } else {
+            // Weights fail only for an empty product list, ruled out above.
+            let tastes = Tastes::new(catalog, &TasteParams::steered())
+                .map_err(|_| SimulatorError::EmptyCatalog)?;
+            let steered = Steered {
+                shoppers: Shoppers::new(catalog.users.len(), catalog.products.len(), &budgets),
+                prices: catalog.products.iter().map(|p| p.price).collect(),
+            };
+            (Mode::Steered(steered), tastes)
         };
         Ok(Simulator {
             catalog,
             rng,
-            seeded: seed.is_some(),
-            clock: if seed.is_some() {
-                SEEDED_EPOCH
-            } else {
-                Timestamp::now().millis()
-            },
+            clock,
             budgets,
-            // Weights fail only for an empty product list, ruled out above.
-            tastes: Tastes::new(catalog).map_err(|_| SimulatorError::EmptyCatalog)?,
-            shoppers: Shoppers::new(catalog.users.len(), catalog.products.len(), &budgets),
+            tastes,
+            mode,
         })
     }
 
@@ -173,41 +349,110 @@ impl<'c> Simulator<'c> {
         self.budgets.all_done()
     }
 
-    /// The next emitted event, or None when every quota is met.
+    /// Whether the behaviour model drives this run (no exact counts).
+    pub fn is_free_running(&self) -> bool {
+        matches!(self.mode, Mode::FreeRunning(_))
+    }
+
+    /// The timestamp of the latest event (before the first: the clock's start).
+    pub fn clock(&self) -> Timestamp {
+        Timestamp::from_millis(self.clock.millis())
+    }
+
+    /// The next emitted event, or None when every quota is met. Its timestamp is the simulated
+    /// clock's (see [`SimulatorOptions::start`]), or the wall clock's in an unseeded run without
+    /// a start.
     pub fn next_event(&mut self) -> Option<Event<'_>> {
         loop {
             if self.is_done() {
                 return None;
             }
-            let decision = self
-                .shoppers
-                .step(&mut self.rng, &self.budgets, &self.tastes)?;
-            self.advance_clock();
+            let decision = match &mut self.mode {
+                Mode::Steered(steered) => {
+                    let decision =
+                        steered
+                            .shoppers
+                            .step(&mut self.rng, &self.budgets, &self.tastes)?;
+                    self.advance_steered_clock();
+                    decision
+                }
+                Mode::FreeRunning(free) => {
+                    let Some((at, decision)) = free.step(&mut self.rng, &self.tastes) else {
+                        continue;
+                    };
+                    self.clock.stamp(at);
+                    decision
+                }
+            };
             let topic = decision.act.topic();
             if self.budgets.emits(topic) {
                 self.budgets.spend(topic);
                 let event_id = uuid::Builder::from_random_bytes(self.rng.random()).into_uuid();
+                let (session, prices): (&Session, &[Money]) = match &self.mode {
+                    Mode::Steered(steered) => {
+                        (steered.shoppers.session(decision.session), &steered.prices)
+                    }
+                    Mode::FreeRunning(free) => {
+                        (free.crowd.session(decision.session), free.shelf.prices())
+                    }
+                };
                 return Some(render::event(
-                    decision,
+                    decision.act,
+                    session,
                     event_id,
-                    Timestamp::from_millis(self.clock),
-                    self.catalog,
-                    &self.shoppers,
-                    &self.tastes,
+                    Timestamp::from_millis(self.clock.millis()),
+                    Sources {
+                        catalog: self.catalog,
+                        prices,
+                        tastes: &self.tastes,
+                    },
                 ));
             }
             // A topic that is not emitted: the step happened (the story goes on), nothing to build.
         }
     }
 
-    fn advance_clock(&mut self) {
-        if self.seeded {
-            self.clock += self.rng.random_range(20..1500);
-        } else {
-            self.clock = self.clock.max(Timestamp::now().millis());
+    /// Steered runs: 20 ms to 1.5 s per event on the simulated clock.
+    fn advance_steered_clock(&mut self) {
+        match &mut self.clock {
+            Clock::Simulated(at) => *at += self.rng.random_range(20..1500),
+            wall @ Clock::Wall(_) => {
+                wall.stamp(0);
+            }
         }
     }
 }
 
+impl FreeRunning {
+    /// Whatever happens next on the simulated clock: a restock or price change (None: no
+    /// event), a session start, or a session's next action; with when it happens.
+    fn step(&mut self, rng: &mut ChaCha8Rng, tastes: &Tastes) -> Option<(i64, Decision)> {
+        self.crowd.release_leaving();
+        let wake = self.crowd.next_wake().unwrap_or(i64::MAX);
+        let arrival = self.arrivals.peek();
+        let change = self.shelf.next_change_at();
+        if change < wake.min(arrival.at) {
+            self.shelf.apply_next_change(rng);
+            return None;
+        }
+        let mut world = World {
+            rng,
+            tastes,
+            shelf: &mut self.shelf,
+            campaigns: &self.campaigns,
+        };
+        if arrival.at < wake {
+            self.arrivals.advance(world.rng);
+            let decision = self.crowd.arrive(arrival.region, arrival.at, &mut world)?;
+            Some((arrival.at, decision))
+        } else {
+            let decision = self.crowd.wake(wake, &mut world)?;
+            Some((wake, decision))
+        }
+    }
+}
+
+#[cfg(test)]
+mod free_running_tests;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,6 @@
-//! The behaviour policy: who acts next and what they do, weighing a shopper's habits against the
-//! quotas' pace, then the random picks (product, quantity, ids) that make the action concrete.
+//! The steered policy (runs with exact counts): who acts next and what they do, weighing a
+//! shopper's habits against the quotas' pace, then the random picks (product, quantity, ids)
+//! that make the action concrete. Free-running runs follow the behaviour model instead (`crowd`).
 //!
 //! Every draw from the random generator happens here or in the caller's clock and event ids, in a
 //! fixed order: reordering draws changes every seeded run.
@@ -8,62 +9,9 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::budget::Budgets;
-use super::session::{Action, CartLine, Session};
+use super::session::{Act, Action, CartLine, Decision, Session};
 use super::tastes::{ProfileFields, Tastes};
-use crate::vocab::{Device, PaymentMethod, TopicKind};
-
-/// What a session just did: what rendering needs to build its event.
-#[derive(Debug)]
-pub struct Decision {
-    /// Index of the session among the open ones (for a logout, the one that just ended).
-    pub session: usize,
-    pub act: Act,
-}
-
-/// One variant per action, with what was picked for it.
-#[derive(Debug)]
-pub enum Act {
-    Login {
-        device: Device,
-    },
-    /// Index of the query (see [`Tastes::query`]).
-    Search {
-        query: usize,
-    },
-    /// Index of the product in the catalog.
-    View {
-        product: usize,
-    },
-    AddToCart {
-        line: CartLine,
-    },
-    RemoveFromCart {
-        line: CartLine,
-    },
-    Purchase {
-        line: CartLine,
-        order_id: String,
-        payment: PaymentMethod,
-    },
-    ProfileUpdate {
-        fields: ProfileFields,
-    },
-    Logout,
-}
-
-impl Act {
-    pub fn topic(&self) -> TopicKind {
-        match self {
-            Act::View { .. } | Act::AddToCart { .. } | Act::RemoveFromCart { .. } => {
-                TopicKind::ProductEvents
-            }
-            Act::Purchase { .. } => TopicKind::Purchases,
-            Act::Login { .. } | Act::Search { .. } | Act::ProfileUpdate { .. } | Act::Logout => {
-                TopicKind::UserEvents
-            }
-        }
-    }
-}
+use crate::vocab::TopicKind;
 
 /// The shoppers: who is in a session, and what their carts hold.
 pub struct Shoppers {

@@ -1,27 +1,43 @@
-//! Event rendering: builds the [`Event`] a decision stands for, borrowing names from the catalog
-//! and ids from the session, so that no string is copied per event.
+//! Event rendering: builds the [`Event`] an act stands for, borrowing names from the catalog and
+//! ids from the session, so that no string is copied per event. Prices are the ones in force
+//! when the act happens (free-running runs change them; see `shelf`).
 
 use std::borrow::Cow;
 
 use uuid::Uuid;
 
-use super::policy::{Act, Decision, Shoppers};
+use super::session::Act;
+use super::session::Session;
 use super::tastes::Tastes;
 use crate::catalog::{Catalog, Product};
 use crate::event::{Details, Event, ProductInfo};
 use crate::money::Money;
 use crate::timestamp::Timestamp;
 
+/// What an event is made of besides the act: the catalog's names, the prices in force, the
+/// tastes' queries.
+pub struct Sources<'a> {
+    pub catalog: &'a Catalog,
+    /// Per product (catalog order), the price in force.
+    pub prices: &'a [Money],
+    pub tastes: &'a Tastes,
+}
+
 pub fn event<'a>(
-    decision: Decision,
+    act: Act,
+    session: &'a Session,
     event_id: Uuid,
     timestamp: Timestamp,
-    catalog: &'a Catalog,
-    shoppers: &'a Shoppers,
-    tastes: &'a Tastes,
+    sources: Sources<'a>,
 ) -> Event<'a> {
+    let Sources {
+        catalog,
+        prices,
+        tastes,
+    } = sources;
     let product = |index: usize| &catalog.products[index];
-    let details = match decision.act {
+    let info = |index: usize| info(product(index), prices[index]);
+    let details = match act {
         Act::Login { device } => Details::Login { device },
         Act::Search { query } => {
             let query = tastes.query(query);
@@ -31,16 +47,16 @@ pub fn event<'a>(
             }
         }
         Act::View { product: index } => Details::View {
-            product: info(product(index)),
+            product: info(index),
             brand: brand(product(index)),
         },
         Act::AddToCart { line } => Details::AddToCart {
-            product: info(product(line.product)),
+            product: info(line.product),
             brand: brand(product(line.product)),
             quantity: line.quantity,
         },
         Act::RemoveFromCart { line } => Details::RemoveFromCart {
-            product: info(product(line.product)),
+            product: info(line.product),
             brand: brand(product(line.product)),
             quantity: line.quantity,
         },
@@ -49,16 +65,13 @@ pub fn event<'a>(
             order_id,
             payment,
         } => {
-            let product = product(line.product);
+            let price = prices[line.product];
             Details::Purchase {
                 order_id: Cow::Owned(order_id),
-                product: info(product),
+                product: info(line.product),
                 quantity: line.quantity,
                 // Overflow would need an absurd quantity; zero stands in rather than a panic.
-                total: product
-                    .price
-                    .checked_mul(line.quantity)
-                    .unwrap_or(Money::ZERO),
+                total: price.checked_mul(line.quantity).unwrap_or(Money::ZERO),
                 payment_method: payment,
             }
         }
@@ -67,7 +80,6 @@ pub fn event<'a>(
         },
         Act::Logout => Details::Logout,
     };
-    let session = shoppers.session(decision.session);
     let user = &catalog.users[session.user];
     Event {
         event_id,
@@ -80,12 +92,12 @@ pub fn event<'a>(
     }
 }
 
-fn info(product: &Product) -> ProductInfo<'_> {
+fn info(product: &Product, price: Money) -> ProductInfo<'_> {
     ProductInfo {
         product_id: Cow::Borrowed(&product.product_id),
         product_name: Cow::Borrowed(&product.name),
         category: Cow::Borrowed(&product.category),
-        price: product.price,
+        price,
     }
 }
 

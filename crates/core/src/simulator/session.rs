@@ -1,6 +1,8 @@
-//! A shopper's open session (cart, recent views) and the actions a shopper may take in one.
+//! A shopper's open session (cart, recent views), the actions a shopper may take in one, and
+//! what a session just did (an [`Act`], which rendering turns into an event).
 
-use crate::vocab::TopicKind;
+use super::tastes::ProfileFields;
+use crate::vocab::{Device, PaymentMethod, TopicKind};
 
 /// One product in a cart and how many of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +60,59 @@ impl Action {
             Action::View | Action::AddToCart | Action::RemoveFromCart => TopicKind::ProductEvents,
             Action::Purchase => TopicKind::Purchases,
             Action::Search | Action::ProfileUpdate | Action::Logout => TopicKind::UserEvents,
+        }
+    }
+}
+
+/// What a session just did: what rendering needs to build its event.
+#[derive(Debug)]
+pub struct Decision {
+    /// Which session, as its policy numbers them (for a logout, the one that just ended).
+    pub session: usize,
+    pub act: Act,
+}
+
+/// One variant per action, with what was picked for it.
+#[derive(Debug)]
+pub enum Act {
+    Login {
+        device: Device,
+    },
+    /// Index of the query (see [`super::tastes::Tastes::query`]).
+    Search {
+        query: usize,
+    },
+    /// Index of the product in the catalog.
+    View {
+        product: usize,
+    },
+    AddToCart {
+        line: CartLine,
+    },
+    RemoveFromCart {
+        line: CartLine,
+    },
+    Purchase {
+        line: CartLine,
+        order_id: String,
+        payment: PaymentMethod,
+    },
+    ProfileUpdate {
+        fields: ProfileFields,
+    },
+    Logout,
+}
+
+impl Act {
+    pub fn topic(&self) -> TopicKind {
+        match self {
+            Act::View { .. } | Act::AddToCart { .. } | Act::RemoveFromCart { .. } => {
+                TopicKind::ProductEvents
+            }
+            Act::Purchase { .. } => TopicKind::Purchases,
+            Act::Login { .. } | Act::Search { .. } | Act::ProfileUpdate { .. } | Act::Logout => {
+                TopicKind::UserEvents
+            }
         }
     }
 }

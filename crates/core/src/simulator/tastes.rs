@@ -5,6 +5,7 @@ use rand::Rng;
 use rand::distr::Distribution;
 use rand::distr::weighted::{Error as WeightError, WeightedIndex};
 
+use crate::behaviour::{Behaviour, Popularity};
 use crate::catalog::{Catalog, Product};
 use crate::vocab::{Device, PaymentMethod};
 
@@ -42,35 +43,86 @@ const PROFILE_FIELDS: [&str; 6] = [
     "preferences",
     "name",
 ];
-const DEVICES: [(Device, u32); 3] = [
+/// The mixes of steered runs (exact counts), kept as they were before the behaviour model so that
+/// those runs give the same events.
+const STEERED_DEVICES: [(Device, u32); 3] = [
     (Device::Web, 45),
     (Device::Mobile, 45),
     (Device::Tablet, 10),
 ];
-const PAYMENTS: [(PaymentMethod, u32); 5] = [
+const STEERED_PAYMENTS: [(PaymentMethod, u32); 5] = [
     (PaymentMethod::CreditCard, 45),
     (PaymentMethod::DebitCard, 20),
     (PaymentMethod::Paypal, 20),
     (PaymentMethod::BankTransfer, 5),
     (PaymentMethod::GiftCard, 10),
 ];
+const STEERED_POPULARITY: Popularity = Popularity {
+    popularity_exponent: 1.1,
+    interest_weight: 6.0,
+};
+
+/// Shares become whole weights in millionths: integer weights draw the same way on every
+/// platform.
+const SHARE_SCALE: f64 = 1_000_000.0;
+
+/// What the tastes are made of: device and payment mixes (relative weights) and the skew of
+/// product choice.
+pub struct TasteParams {
+    devices: Vec<(Device, u32)>,
+    payments: Vec<(PaymentMethod, u32)>,
+    popularity: Popularity,
+}
+
+impl TasteParams {
+    /// Steered runs' tastes.
+    pub fn steered() -> TasteParams {
+        TasteParams {
+            devices: STEERED_DEVICES.to_vec(),
+            payments: STEERED_PAYMENTS.to_vec(),
+            popularity: STEERED_POPULARITY,
+        }
+    }
+
+    /// Free-running runs' tastes, from the behaviour model.
+    pub fn from_behaviour(behaviour: &Behaviour) -> TasteParams {
+        let weight = |share: f64| (share * SHARE_SCALE).round() as u32;
+        TasteParams {
+            devices: behaviour
+                .devices
+                .iter()
+                .map(|(d, s)| (*d, weight(*s)))
+                .collect(),
+            payments: behaviour
+                .payment_methods
+                .iter()
+                .map(|(p, s)| (*p, weight(*s)))
+                .collect(),
+            popularity: behaviour.products,
+        }
+    }
+}
 
 pub struct Tastes {
     /// Per user: product choice, skewed to a few popular products and to the user's interests.
     products: Vec<WeightedIndex<f64>>,
     queries: Vec<Query>,
+    device_choice: Vec<Device>,
     devices: WeightedIndex<u32>,
+    payment_choice: Vec<PaymentMethod>,
     payments: WeightedIndex<u32>,
 }
 
 impl Tastes {
-    /// Fails only for a catalog without products.
-    pub fn new(catalog: &Catalog) -> Result<Tastes, WeightError> {
+    /// Fails for a catalog without products, or mixes whose weights are all 0.
+    pub fn new(catalog: &Catalog, params: &TasteParams) -> Result<Tastes, WeightError> {
         Ok(Tastes {
-            products: product_choice(catalog)?,
+            products: product_choice(catalog, params.popularity)?,
             queries: queries(&catalog.products),
-            devices: WeightedIndex::new(DEVICES.iter().map(|d| d.1))?,
-            payments: WeightedIndex::new(PAYMENTS.iter().map(|p| p.1))?,
+            device_choice: params.devices.iter().map(|d| d.0).collect(),
+            devices: WeightedIndex::new(params.devices.iter().map(|d| d.1))?,
+            payment_choice: params.payments.iter().map(|p| p.0).collect(),
+            payments: WeightedIndex::new(params.payments.iter().map(|p| p.1))?,
         })
     }
 
@@ -89,23 +141,26 @@ impl Tastes {
     }
 
     pub fn device(&self, rng: &mut impl Rng) -> Device {
-        DEVICES[self.devices.sample(rng)].0
+        self.device_choice[self.devices.sample(rng)]
     }
 
     pub fn payment(&self, rng: &mut impl Rng) -> PaymentMethod {
-        PAYMENTS[self.payments.sample(rng)].0
+        self.payment_choice[self.payments.sample(rng)]
     }
 }
 
 /// Per user, a weighted choice over products: a Zipf-like popularity (a few products draw most
-/// views; the ranking is fixed by product id, not by the run's seed) times 6 for the categories the
-/// user is interested in.
-fn product_choice(catalog: &Catalog) -> Result<Vec<WeightedIndex<f64>>, WeightError> {
+/// views; the ranking is fixed by product id, not by the run's seed) times the interest weight for
+/// the categories the user is interested in.
+fn product_choice(
+    catalog: &Catalog,
+    popularity_skew: Popularity,
+) -> Result<Vec<WeightedIndex<f64>>, WeightError> {
     let mut ranked: Vec<usize> = (0..catalog.products.len()).collect();
     ranked.sort_by_key(|&i| stable_hash(&catalog.products[i].product_id));
     let mut popularity = vec![0.0; catalog.products.len()];
     for (rank, &product) in ranked.iter().enumerate() {
-        popularity[product] = 1.0 / (rank as f64 + 1.0).powf(1.1);
+        popularity[product] = 1.0 / (rank as f64 + 1.0).powf(popularity_skew.popularity_exponent);
     }
     catalog
         .users
@@ -117,7 +172,11 @@ fn product_choice(catalog: &Catalog) -> Result<Vec<WeightedIndex<f64>>, WeightEr
                 .zip(&popularity)
                 .map(|(product, base)| {
                     let interested = user.interests.contains(&product.category);
-                    base * if interested { 6.0 } else { 1.0 }
+                    base * if interested {
+                        popularity_skew.interest_weight
+                    } else {
+                        1.0
+                    }
                 });
             WeightedIndex::new(weights)
         })
