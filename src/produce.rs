@@ -11,10 +11,12 @@ use clap::Args;
 use colored::Colorize;
 use comfy_table::{CellAlignment, Table, presets};
 use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use shopstream_core::behaviour::Behaviour;
+use shopstream_core::campaign::Campaign;
 use shopstream_core::lateness::Holdback;
 use shopstream_core::shard::Shard;
-use shopstream_core::simulator::{Quota, Quotas, Simulator};
-use shopstream_core::{Catalog, Event, PerTopic, TopicKind};
+use shopstream_core::simulator::{Quota, Quotas, SEEDED_EPOCH, Simulator, SimulatorOptions};
+use shopstream_core::{Catalog, Event, PerTopic, Timestamp, TopicKind};
 use shopstream_kafka::producer::{EventProducer, TopicCounts};
 use shopstream_kafka::{Settings, TopicNames};
 
@@ -27,9 +29,32 @@ pub struct PaceArgs {
     #[arg(long, value_name = "EVENTS_PER_SECOND", allow_negative_numbers = true)]
     pub rate: Option<f64>,
 
-    /// Stop after this long (e.g. 30s, 5m), even if the count is not reached
+    /// Stop after this long (e.g. 30s, 5m), even if the count is not reached (with --backfill:
+    /// this long after the history is written)
     #[arg(long, value_parser = crate::parse_duration, value_name = "DURATION")]
     pub duration: Option<Duration>,
+
+    /// Run the simulated clock this many times faster than the wall clock (144: a day in ten
+    /// minutes), each event sent when its time comes; --rate, if given, is then a ceiling [default
+    /// without counts and without --rate: 1, the shop's own pace]
+    #[arg(long, value_name = "X")]
+    pub time_scale: Option<f64>,
+
+    /// Where the simulated clock starts, RFC 3339 (e.g. 2026-03-02T00:00:00Z) [default: with
+    /// --seed 2026-01-01T00:00:00Z, otherwise now less --backfill]
+    #[arg(long, value_name = "TIME", value_parser = parse_timestamp)]
+    pub start: Option<Timestamp>,
+
+    /// Write this much simulated history first, as fast as the broker takes it, then go on live
+    /// from where it ends, without a gap or an overlap (e.g. 1d, 12h)
+    #[arg(long, value_name = "DURATION", value_parser = crate::parse_duration)]
+    pub backfill: Option<Duration>,
+
+    /// A campaign, SPEC = START/DURATION/FACTOR (e.g. 2026-01-01T18:00:00Z/2h/3): session arrivals
+    /// and purchase propensity times FACTOR while it is on (runs without counts); may be repeated
+    // Parsed after clap, so that a bad value is one error line.
+    #[arg(long, value_name = "SPEC")]
+    pub campaign: Vec<String>,
 
     /// Make the run reproducible: the same seed gives the same events, ids and timestamps included
     #[arg(long)]
@@ -62,6 +87,65 @@ pub struct PaceArgs {
     // Parsed after clap, so that a bad value is one error line (clap adds usage lines).
     #[arg(long, value_name = "I/N", allow_hyphen_values = true)]
     pub shard: Option<String>,
+}
+
+fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(text).map_err(|e| format!("{text} {e}, as in 2026-03-06T00:00:00Z"))
+}
+
+/// When each event goes out.
+enum Pacer {
+    /// One event every `interval` (None: as fast as the broker takes them), from the start.
+    Rate { interval: Option<Duration> },
+    /// By event time: events before `live_from` (ms, the end of --backfill) as fast as the
+    /// broker takes them, then each when the wall clock reaches its timestamp, `scale` times
+    /// faster, with `ceiling` (from --rate) as the shortest interval.
+    EventTime {
+        live_from: i64,
+        scale: f64,
+        ceiling: Option<Duration>,
+        /// When the live part began, and the events sent since.
+        live: Option<(Instant, u64)>,
+    },
+}
+
+impl Pacer {
+    /// When to send an event of event time `at` (ms), the `sent`-th of the run; None: now.
+    /// Starts the live part with the first event past the history.
+    fn slot(&mut self, at: i64, started: Instant, sent: u64) -> Option<Instant> {
+        match self {
+            Pacer::Rate { interval } => {
+                interval.map(|interval| started + interval.mul_f64(sent as f64))
+            }
+            Pacer::EventTime {
+                live_from,
+                scale,
+                ceiling,
+                live,
+            } => {
+                if at < *live_from && live.is_none() {
+                    return None;
+                }
+                let (since, count) = live.get_or_insert_with(|| (Instant::now(), 0));
+                *count += 1;
+                let ahead =
+                    Duration::from_secs_f64((at - *live_from).max(0) as f64 / 1000.0 / *scale);
+                let by_clock = *since + ahead;
+                Some(match ceiling {
+                    Some(interval) => by_clock.max(*since + interval.mul_f64(*count as f64)),
+                    None => by_clock,
+                })
+            }
+        }
+    }
+
+    /// When --duration starts counting: at once, or once the history is written.
+    fn live_since(&self, started: Instant) -> Option<Instant> {
+        match self {
+            Pacer::Rate { .. } => Some(started),
+            Pacer::EventTime { live, .. } => live.map(|(since, _)| since),
+        }
+    }
 }
 
 /// What the producing loop does after an event.
@@ -156,10 +240,60 @@ pub fn run(
         ),
         None => (catalog, job.quotas, pace.seed),
     };
+    let campaigns = pace
+        .campaign
+        .iter()
+        .map(|text| text.parse::<Campaign>().context("--campaign"))
+        .collect::<anyhow::Result<Vec<Campaign>>>()?;
+    let scale = match pace.time_scale {
+        Some(x) if x.is_finite() && x > 0.0 => Some(x),
+        Some(x) => anyhow::bail!("--time-scale must be a number above 0, not {x}"),
+        None => None,
+    };
+    // By event time: asked for, or a run without counts and without --rate (the shop's pace).
+    let by_event_time = scale.is_some()
+        || pace.backfill.is_some()
+        || pace.start.is_some()
+        || (quotas.free_running() && pace.rate.is_none());
+    let backfill_ms = pace
+        .backfill
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let start = match pace.start {
+        Some(start) => Some(start),
+        None if !by_event_time => None,
+        None if seed.is_some() => Some(Timestamp::from_millis(SEEDED_EPOCH)),
+        None => Some(Timestamp::from_millis(
+            Timestamp::now().millis().saturating_sub(backfill_ms),
+        )),
+    };
+    let mut options = SimulatorOptions::new(seed, quotas).campaigns(campaigns);
+    if quotas.free_running() {
+        let mut behaviour = Behaviour::load(&settings.behaviour_file)?;
+        // A shard's users bring their share of the shop's sessions.
+        behaviour.traffic.sessions_per_day *= catalog.users.len() as f64 / all_users.max(1) as f64;
+        options = options.behaviour(behaviour);
+    }
+    if let Some(start) = start {
+        options = options.start(start);
+    }
+    let mut pacer = match start {
+        Some(start) if by_event_time => Pacer::EventTime {
+            live_from: start.millis().saturating_add(backfill_ms),
+            scale: scale.unwrap_or(1.0),
+            ceiling: pace
+                .rate
+                .filter(|rate| *rate > 0.0)
+                .map(|rate| Duration::from_secs_f64(1.0 / rate)),
+            live: None,
+        },
+        _ => Pacer::Rate {
+            interval: (rate > 0.0).then(|| Duration::from_secs_f64(1.0 / rate)),
+        },
+    };
     // A shard whose share of every count is 0 (counts smaller than the number of shards) writes
     // nothing, and that is a success: the shards together still write the counts asked for.
     let mut simulator = if quotas.emits_any() {
-        Some(Simulator::new(&catalog, seed, quotas)?)
+        Some(Simulator::with_options(&catalog, options)?)
     } else {
         None
     };
@@ -174,17 +308,21 @@ pub fn run(
         Quota::Unlimited => None,
     });
     let total: Option<u64> = total.sum();
-    let mut display = choose_display(pace, rate, total);
+    // Lines when they come slowly enough to read: by event time, about ten events a session.
+    let shown_rate = match &pacer {
+        Pacer::EventTime { .. } if pace.backfill.is_some() => 0.0,
+        Pacer::EventTime { scale, .. } => {
+            let per_day = Behaviour::load(&settings.behaviour_file)
+                .map_or(4000.0, |b| b.traffic.sessions_per_day);
+            per_day * 10.0 * scale / 86_400.0
+        }
+        Pacer::Rate { .. } => rate,
+    };
+    let mut display = choose_display(pace, shown_rate, total);
 
     let stop = crate::stop_on_ctrl_c()?;
 
     let started = Instant::now();
-    let deadline = pace.duration.map(|d| started + d);
-    let interval = if rate > 0.0 {
-        Some(Duration::from_secs_f64(1.0 / rate))
-    } else {
-        None
-    };
     let mut sent: u64 = 0;
     let mut last_refresh = Instant::now();
     let mut interrupted = false;
@@ -199,6 +337,20 @@ pub fn run(
     };
     // Sends one event, shows it, keeps the pace; says whether to go on.
     let mut emit = |event: &Event<'_>, paced: bool| -> anyhow::Result<Flow> {
+        if paced && let Some(slot) = pacer.slot(event.timestamp.millis(), started, sent) {
+            // About to wait: what is shown so far goes out now, so that a reader of --json sees
+            // each event when it happens, not when a buffer fills.
+            if let Display::Json(out) = &mut display
+                && slot > Instant::now() + Duration::from_millis(1)
+                && let Err(error) = out.flush()
+            {
+                if error.kind() == std::io::ErrorKind::BrokenPipe {
+                    return Ok(Flow::ReaderGone);
+                }
+                return Err(error.into());
+            }
+            wait_for_slot(&producer, slot, &stop);
+        }
         producer.send(event)?;
         sent += 1;
         if let Err(error) = show(&mut display, event) {
@@ -213,15 +365,12 @@ pub fn run(
             last_refresh = Instant::now();
             refresh(bar, &producer.counts(), started);
         }
-        if let Some(interval) = interval
-            && paced
-        {
-            wait_for_slot(&producer, started + interval.mul_f64(sent as f64), &stop);
-        }
         if stop.load(Ordering::Relaxed) {
             return Ok(Flow::Interrupted);
         }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
+        if let (Some(duration), Some(since)) = (pace.duration, pacer.live_since(started))
+            && since.elapsed() >= duration
+        {
             return Ok(Flow::Deadline);
         }
         Ok(Flow::Go)

@@ -281,17 +281,7 @@ fn a_closed_stdout_ends_the_producers_quietly() {
     create_topics(&topics);
     for (binary, args) in [
         ("product-producer", &["--count", "0"][..]),
-        (
-            "run-multiple-producers",
-            &[
-                "--product-events",
-                "0",
-                "--purchases",
-                "0",
-                "--user-events",
-                "0",
-            ][..],
-        ),
+        ("run-multiple-producers", FREE_RUNNING),
     ] {
         // Unlimited and as fast as possible: only the closed pipe ends it.
         let mut child = tool(binary, &topics)
@@ -405,4 +395,105 @@ fn the_ground_truth_file_holds_the_windows_of_every_event_written() {
     let (again_topics, again) = write("again");
     let _again_cleanup = Cleanup(again_topics);
     assert_eq!(again, truth);
+}
+
+/// The launcher without counts: free-running, until stopped.
+const FREE_RUNNING: &[&str] = &[
+    "--product-events",
+    "0",
+    "--purchases",
+    "0",
+    "--user-events",
+    "0",
+];
+
+/// Milliseconds since the Unix epoch, now.
+fn wall_ms() -> i64 {
+    shopstream_core::Timestamp::now().millis()
+}
+
+/// `--backfill 1d` then a live minute: a day of history along the daily curve, written as fast as
+/// the broker takes it, then events sent as they happen, their timestamps the wall clock's, with
+/// neither a gap nor an overlap between the two.
+#[test]
+fn a_backfilled_day_then_a_live_minute() {
+    if skip_without_broker() {
+        return;
+    }
+    let topics = TopicSet::new("backfill");
+    let _cleanup = Cleanup(topics.clone());
+    create_topics(&topics);
+    let started = wall_ms();
+    let mut child = tool("run-multiple-producers", &topics)
+        .args(FREE_RUNNING)
+        .args(["--backfill", "1d", "--duration", "1m", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Each line with the wall clock it came at.
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let lines: Vec<(serde_json::Value, i64)> = std::io::BufRead::lines(stdout)
+        .map(|line| (serde_json::from_str(&line.unwrap()).unwrap(), wall_ms()))
+        .collect();
+    let output = child.wait_with_output().unwrap();
+    let ended = wall_ms();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        ended - started >= 60_000,
+        "the live minute took {} ms",
+        ended - started
+    );
+    let stamp = |event: &serde_json::Value| {
+        shopstream_core::Timestamp::parse(event["timestamp"].as_str().unwrap())
+            .unwrap()
+            .millis()
+    };
+    // The history: the day before the run, every hour of it with traffic.
+    let day_start = started - 86_400_000;
+    let history: Vec<i64> = lines
+        .iter()
+        .map(|(event, _)| stamp(event))
+        .filter(|&at| at < started)
+        .collect();
+    assert!(
+        history.len() > 10_000,
+        "{} events of history",
+        history.len()
+    );
+    assert!(history.iter().all(|&at| at >= day_start - 1_000));
+    let hours: std::collections::BTreeSet<i64> = history
+        .iter()
+        .map(|at| (at - day_start) / 3_600_000)
+        .collect();
+    assert_eq!(hours.len(), 24, "hours with traffic: {hours:?}");
+    // Then live: each event out when it happens.
+    let live: Vec<(i64, i64)> = lines
+        .iter()
+        .map(|(event, came)| (stamp(event), *came))
+        .filter(|&(at, _)| at >= started)
+        .collect();
+    assert!(live.len() >= 10, "{} live events", live.len());
+    for &(at, came) in &live {
+        assert!((came - at).abs() < 3_000, "an event of {at} came at {came}");
+        assert!(at <= ended);
+    }
+    let gap = live[0].0 - history.iter().max().unwrap();
+    assert!(
+        (0..300_000).contains(&gap),
+        "{gap} ms between history and live"
+    );
+    // Within a session, time goes forward.
+    let mut last: BTreeMap<String, i64> = BTreeMap::new();
+    for (event, _) in &lines {
+        let session = event["session_id"].as_str().unwrap().to_string();
+        let at = stamp(event);
+        if let Some(before) = last.insert(session.clone(), at) {
+            assert!(at > before, "session {session}: {at} after {before}");
+        }
+    }
 }

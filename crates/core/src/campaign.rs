@@ -23,10 +23,11 @@ pub struct Campaign {
 pub enum CampaignError {
     #[error("campaign \"{text}\": expected START/DURATION/FACTOR, as in 2026-01-01T18:00:00Z/2h/3")]
     Shape { text: String },
-    #[error("campaign \"{text}\": the start {source}")]
+    // `reason`, not `source`: the message already says it, and error chains would say it twice.
+    #[error("campaign \"{text}\": the start {reason}")]
     Start {
         text: String,
-        source: TimestampError,
+        reason: TimestampError,
     },
     #[error(
         "campaign \"{text}\": the duration \"{duration}\" is not a duration above 0 (as in 90s, 30m, 2h, 1d12h)"
@@ -70,9 +71,9 @@ impl FromStr for Campaign {
                 text: text.to_string(),
             });
         };
-        let start = Timestamp::parse(start.trim()).map_err(|source| CampaignError::Start {
+        let start = Timestamp::parse(start.trim()).map_err(|reason| CampaignError::Start {
             text: text.to_string(),
-            source,
+            reason,
         })?;
         let duration_ms = parse_duration_ms(duration.trim())
             .filter(|ms| *ms > 0)

@@ -118,6 +118,8 @@ settings_table! {
         "", "The product catalog the simulator draws from";
     "USERS_FILE" => users_file: Kind::Path, "data/users.json",
         "", "The users the simulator draws from";
+    "BEHAVIOUR_FILE" => behaviour_file: Kind::Path, "data/behaviour.toml",
+        "", "The behaviour model of runs without counts: funnel, daily and weekly traffic, stock and prices (docs/behaviour.md)";
 }
 
 impl Setting {
@@ -349,6 +351,7 @@ pub struct Settings {
     pub metrics_state_topic: String,
     pub products_file: PathBuf,
     pub users_file: PathBuf,
+    pub behaviour_file: PathBuf,
     /// librdkafka properties from any other KAFKA_* setting (KAFKA_SASL_USERNAME -> sasl.username).
     pub kafka_properties: BTreeMap<String, String>,
     /// The .env file that was read, if any.
