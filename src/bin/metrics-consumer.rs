@@ -615,6 +615,9 @@ impl ParallelHandler for Metrics<'_> {
             self.report_due = true;
         }
         self.seen = handled;
+        // The windows of every thread close on the watermark over all of them.
+        self.note_lag();
+        self.figures.tick(self.session.consumer.base())?;
         if self.last_publish.elapsed() >= Duration::from_millis(250) {
             self.publish()?;
         }

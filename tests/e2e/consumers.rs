@@ -459,6 +459,13 @@ fn windows_in_every_mode_equal_the_ground_truth() {
         assert_eq!(total_too_late(report), 0, "{mode}: {}", report["too_late"]);
         let windows = report["windows"].as_array().unwrap();
         assert_eq!(windows.len(), truth.len(), "{mode}");
+        // The watermark closed most of them while reading.
+        let closed = windows.iter().filter(|w| w["closed"] == true).count();
+        assert!(
+            closed * 10 >= windows.len() * 8,
+            "{mode}: {closed} of {} closed",
+            windows.len()
+        );
         for window in windows {
             let start = window["start"].as_str().unwrap();
             assert_eq!(as_final(window), truth[start], "{mode}: window {start}");
