@@ -302,14 +302,12 @@ fn exactly_once_figures_stay_exact_across_a_node_crash() {
     let b = finished(b, "member b");
     let expected = expected_report_at(&cluster.bootstrap(), &topics);
     assert_eq!(expected["events"], 50_000);
-    let viewed = json_lines(&run_ok(
+    let view = run_ok(
         cluster
             .tool("metrics-consumer", &topics)
-            .args(["--view", "--group", &group, "--json"]),
-    ))
-    .last()
-    .unwrap()
-    .clone();
+            .args(["--view", "--group", &group, "--json", "-v"]),
+    );
+    let viewed = json_lines(&view).last().unwrap().clone();
     let figures = |report: &Value| {
         let mut figures = report.clone();
         for key in ["report", "group", "lag", "coverage"] {
@@ -317,7 +315,12 @@ fn exactly_once_figures_stay_exact_across_a_node_crash() {
         }
         figures
     };
-    assert_eq!(figures(&viewed), expected, "--view after the crash");
+    assert_eq!(
+        figures(&viewed),
+        expected,
+        "--view after the crash: {}",
+        String::from_utf8_lossy(&view.stderr)
+    );
     for output in [a, b] {
         let report = json_lines(&output).last().unwrap().clone();
         assert!(report["events"].as_u64().unwrap() <= 50_000, "{report}");

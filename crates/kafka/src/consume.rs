@@ -179,7 +179,9 @@ impl Session {
                     if limits.idle_timeout.is_some_and(|t| since.elapsed() >= t) {
                         break Ending::Idle;
                     }
+                    let busy = Instant::now();
                     handler.idle()?;
+                    not_idle_while_busy(&mut idle_since, busy);
                     continue;
                 }
             };
@@ -248,6 +250,15 @@ impl Session {
             }
             _ => Ok(()),
         }
+    }
+}
+
+/// Time the handler spent busy (a commit waiting for a broker that is coming back, say) is not
+/// time without messages: the idle clock moves on by that much, so that --timeout does not end a
+/// consumer that was working, not waiting.
+fn not_idle_while_busy(idle_since: &mut Option<Instant>, busy: Instant) {
+    if let Some(since) = idle_since {
+        *since += busy.elapsed();
     }
 }
 

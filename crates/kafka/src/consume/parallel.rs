@@ -290,7 +290,9 @@ impl Session {
             if limits.max_messages.is_some_and(|max| handled >= max) {
                 shared.finished.store(true, Ordering::Relaxed);
             }
+            let busy = Instant::now();
             handler.tick(handled)?;
+            super::not_idle_while_busy(&mut idle_since, busy);
         }
     }
 

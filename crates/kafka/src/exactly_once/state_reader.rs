@@ -5,8 +5,10 @@
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use rdkafka::types::RDKafkaErrorCode;
 use shopstream_core::group_state::GroupStates;
 
 use super::ExactlyOnceError;
@@ -51,15 +53,7 @@ impl StateReader {
         )
         .create_with_context(ShopContext::default())
         .map_err(read_error)?;
-        let metadata = consumer
-            .fetch_metadata(Some(topic), timeout)
-            .map_err(read_error)?;
-        let partitions: Vec<i32> = metadata
-            .topics()
-            .iter()
-            .filter(|t| t.name() == topic && t.error().is_none())
-            .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-            .collect();
+        let partitions = partitions_of(&consumer, topic, timeout).map_err(read_error)?;
         let mut assignment = TopicPartitionList::new();
         for &partition in &partitions {
             assignment
@@ -185,5 +179,37 @@ impl StateReader {
                 })
             })
             .collect()
+    }
+}
+
+/// The partitions of `topic`, asked again until `timeout` while the broker that answers does not
+/// know it: a node just back from a crash has been seen to report an existing topic missing, and
+/// reading none of its partitions would show a group's figures as empty.
+fn partitions_of(
+    consumer: &BaseConsumer<ShopContext>,
+    topic: &str,
+    timeout: Duration,
+) -> Result<Vec<i32>, KafkaError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let metadata =
+            consumer.fetch_metadata(Some(topic), left.max(Duration::from_millis(100)))?;
+        let known = metadata.topics().iter().find(|t| t.name() == topic);
+        let problem = match known {
+            Some(t) if t.error().is_none() && !t.partitions().is_empty() => {
+                return Ok(t.partitions().iter().map(|p| p.id()).collect());
+            }
+            Some(t) => t
+                .error()
+                .map(RDKafkaErrorCode::from)
+                .unwrap_or(RDKafkaErrorCode::UnknownTopicOrPartition),
+            None => RDKafkaErrorCode::UnknownTopicOrPartition,
+        };
+        if Instant::now() >= deadline {
+            return Err(KafkaError::MetadataFetch(problem));
+        }
+        tracing::debug!("state topic {topic}: {problem}; asking again");
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
