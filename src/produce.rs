@@ -266,12 +266,27 @@ pub fn run(
             Timestamp::now().millis().saturating_sub(backfill_ms),
         )),
     };
+    // Read once: the simulator's model without counts, and the expected pace by event time.
+    let behaviour = if quotas.free_running() || by_event_time {
+        let mut behaviour = Behaviour::load(&settings.behaviour_file);
+        if let Ok(behaviour) = &mut behaviour {
+            // A shard's users bring their share of the shop's sessions.
+            behaviour.traffic.sessions_per_day *=
+                catalog.users.len() as f64 / all_users.max(1) as f64;
+        }
+        Some(behaviour)
+    } else {
+        None
+    };
+    let sessions_per_day = match &behaviour {
+        Some(Ok(behaviour)) => behaviour.traffic.sessions_per_day,
+        _ => 4000.0,
+    };
     let mut options = SimulatorOptions::new(seed, quotas).campaigns(campaigns);
-    if quotas.free_running() {
-        let mut behaviour = Behaviour::load(&settings.behaviour_file)?;
-        // A shard's users bring their share of the shop's sessions.
-        behaviour.traffic.sessions_per_day *= catalog.users.len() as f64 / all_users.max(1) as f64;
-        options = options.behaviour(behaviour);
+    if quotas.free_running()
+        && let Some(behaviour) = behaviour
+    {
+        options = options.behaviour(behaviour?);
     }
     if let Some(start) = start {
         options = options.start(start);
@@ -311,11 +326,7 @@ pub fn run(
     // Lines when they come slowly enough to read: by event time, about ten events a session.
     let shown_rate = match &pacer {
         Pacer::EventTime { .. } if pace.backfill.is_some() => 0.0,
-        Pacer::EventTime { scale, .. } => {
-            let per_day = Behaviour::load(&settings.behaviour_file)
-                .map_or(4000.0, |b| b.traffic.sessions_per_day);
-            per_day * 10.0 * scale / 86_400.0
-        }
+        Pacer::EventTime { scale, .. } => sessions_per_day * 10.0 * scale / 86_400.0,
         Pacer::Rate { .. } => rate,
     };
     let mut display = choose_display(pace, shown_rate, total);

@@ -232,20 +232,7 @@ fn metrics_consumer_windows_equal_the_launchers_ground_truth() {
         report["too_late"],
         serde_json::json!({"product-events": 0, "purchases": 0, "user-events": 0})
     );
-    let windows = report["windows"].as_array().unwrap();
-    assert_eq!(windows.len(), truth.len());
-    let closed = windows.iter().filter(|w| w["closed"] == true).count();
-    assert!(
-        closed * 10 >= windows.len() * 8,
-        "{closed} of {} closed",
-        windows.len()
-    );
-    for window in windows {
-        let start = window["start"].as_str().unwrap();
-        let mut as_final = window.clone();
-        as_final["closed"] = true.into();
-        assert_eq!(&as_final, &truth[start], "window {start}");
-    }
+    assert_windows_equal_the_truth(&report, &truth, "one reader");
     // Every report carries the windows; a human report shows them as a table.
     assert!(
         json_lines(&output)
@@ -415,6 +402,23 @@ fn as_final(window: &Value) -> Value {
     window
 }
 
+/// A report's windows are those of the ground truth, one for one and field for field, and the
+/// watermark closed most of them while reading (`mode` names the run in a failure).
+fn assert_windows_equal_the_truth(report: &Value, truth: &BTreeMap<String, Value>, mode: &str) {
+    let windows = report["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), truth.len(), "{mode}");
+    let closed = windows.iter().filter(|w| w["closed"] == true).count();
+    assert!(
+        closed * 10 >= windows.len() * 8,
+        "{mode}: {closed} of {} closed",
+        windows.len()
+    );
+    for window in windows {
+        let start = window["start"].as_str().unwrap();
+        assert_eq!(as_final(window), truth[start], "{mode}: window {start}");
+    }
+}
+
 /// Events a report counted as too late, all topics together.
 fn total_too_late(report: &Value) -> u64 {
     report["too_late"]
@@ -457,19 +461,7 @@ fn windows_in_every_mode_equal_the_ground_truth() {
     };
     let equals_truth = |report: &Value, mode: &str| {
         assert_eq!(total_too_late(report), 0, "{mode}: {}", report["too_late"]);
-        let windows = report["windows"].as_array().unwrap();
-        assert_eq!(windows.len(), truth.len(), "{mode}");
-        // The watermark closed most of them while reading.
-        let closed = windows.iter().filter(|w| w["closed"] == true).count();
-        assert!(
-            closed * 10 >= windows.len() * 8,
-            "{mode}: {closed} of {} closed",
-            windows.len()
-        );
-        for window in windows {
-            let start = window["start"].as_str().unwrap();
-            assert_eq!(as_final(window), truth[start], "{mode}: window {start}");
-        }
+        assert_windows_equal_the_truth(report, &truth, mode);
     };
 
     let threads = run(

@@ -246,18 +246,8 @@ impl Crowd {
             }
             return checkout_step(visit, now, world);
         }
-        let cart = &mut visit.session.cart;
-        if !cart.is_empty() && rng.random::<f64>() < habits.remove {
-            let at = rng.random_range(0..cart.len());
-            let taken = rng.random_range(1..=cart[at].quantity);
-            let line = CartLine {
-                product: cart[at].product,
-                quantity: taken,
-            };
-            cart[at].quantity -= taken;
-            if cart[at].quantity == 0 {
-                cart.swap_remove(at);
-            }
+        if !visit.session.cart.is_empty() && rng.random::<f64>() < habits.remove {
+            let (line, _) = visit.session.take_from_cart(rng);
             return Act::RemoveFromCart { line };
         }
         visit.session.actions += 1;

@@ -323,18 +323,21 @@ fn scarce_catalog() -> Catalog {
     catalog
 }
 
+/// Where the product `id` is in the catalog.
+fn product_index(catalog: &Catalog, id: &str) -> usize {
+    catalog
+        .products
+        .iter()
+        .position(|p| p.product_id == id)
+        .unwrap()
+}
+
 #[test]
 fn stock_never_goes_below_zero_and_sold_out_products_are_not_carted() {
     let catalog = scarce_catalog();
     let mut simulator = Simulator::new(&catalog, Some(9), unlimited()).unwrap();
     let full: Vec<u32> = catalog.products.iter().map(|p| p.stock).collect();
-    let index = |id: &str| {
-        catalog
-            .products
-            .iter()
-            .position(|p| p.product_id == id)
-            .unwrap()
-    };
+    let index = |id: &str| product_index(&catalog, id);
     // Sold since the product's latest restock, and how many restocks that was.
     let mut sold = vec![0u32; full.len()];
     let mut restocks = vec![0u32; full.len()];
@@ -389,13 +392,7 @@ fn price_changes_reach_the_events_from_the_moment_they_happen() {
     behaviour.catalog.price_changes_per_day = 200.0;
     let options = SimulatorOptions::new(Some(12), unlimited()).behaviour(behaviour);
     let mut simulator = Simulator::with_options(&catalog, options).unwrap();
-    let index = |id: &str| {
-        catalog
-            .products
-            .iter()
-            .position(|p| p.product_id == id)
-            .unwrap()
-    };
+    let index = |id: &str| product_index(&catalog, id);
     let mut previous_prices: Vec<_> = catalog.products.iter().map(|p| p.price).collect();
     let (mut off_list, mut after_a_change) = (0, 0);
     let mut changed_since: Vec<bool> = vec![false; catalog.products.len()];

@@ -184,16 +184,8 @@ impl Shoppers {
                 }
             }
             Action::RemoveFromCart => {
-                let cart = &mut self.sessions[index].cart;
-                let at = rng.random_range(0..cart.len());
-                let taken = rng.random_range(1..=cart[at].quantity);
-                let line = CartLine {
-                    product: cart[at].product,
-                    quantity: taken,
-                };
-                cart[at].quantity -= taken;
-                if cart[at].quantity == 0 {
-                    cart.swap_remove(at);
+                let (line, emptied) = self.sessions[index].take_from_cart(rng);
+                if emptied {
                     self.carted_lines -= 1;
                 }
                 Act::RemoveFromCart { line }

@@ -26,6 +26,24 @@ pub struct Session {
 }
 
 impl Session {
+    /// A remove_from_cart: takes some (at least one) of a random line's items out of the cart
+    /// (two draws, line then quantity). Returns what was taken, and whether its line is gone.
+    pub fn take_from_cart(&mut self, rng: &mut impl rand::Rng) -> (CartLine, bool) {
+        let cart = &mut self.cart;
+        let at = rng.random_range(0..cart.len());
+        let taken = rng.random_range(1..=cart[at].quantity);
+        let line = CartLine {
+            product: cart[at].product,
+            quantity: taken,
+        };
+        cart[at].quantity -= taken;
+        let emptied = cart[at].quantity == 0;
+        if emptied {
+            cart.swap_remove(at);
+        }
+        (line, emptied)
+    }
+
     pub fn has_in_cart(&self, product: usize) -> bool {
         self.cart.iter().any(|line| line.product == product)
     }
