@@ -11,7 +11,9 @@
 #                                       product events vs ConsumerPerformance on the same topic,
 #                                       default 1,000,000
 #   (producer and consumer: a warm-up, then each tool twice in alternating order; for each the best
-#   events/s with its CPU time per event, user+system, and the peak RSS)
+#   events/s with its CPU time per event, user+system, the peak RSS, and the local broker's CPU time
+#   per event in that run; producer: then two processes of each tool at once, half the records
+#   each, to show what one connection to the broker bounds)
 #   scripts/bench.sh compression [COUNT] product-producer --count COUNT --rate 0 with each
 #                                       KAFKA_COMPRESSION_TYPE (none, gzip, snappy, lz4, zstd):
 #                                       events/s and bytes on the broker's disk, default 500,000
@@ -62,35 +64,58 @@ cleanup() { "$bin/setup-topics" --delete >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 "$bin/setup-topics" --partitions 3 --replication-factor "$replicas" >/dev/null
 
+# The broker's share: the CPU time (user+system) of the local broker processes listening on the
+# bootstrap ports, read from /proc around each run; none for a remote broker.
+broker_pids=$(for server in ${KAFKA_BOOTSTRAP_SERVERS//,/ }; do
+  command -v ss >/dev/null && ss -ltnpH "sport = :${server##*:}" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2
+done | sort -u | tr '\n' ' ')
+ticks_per_second=$(getconf CLK_TCK)
+broker_ticks() {
+  local total=0 pid
+  for pid in $broker_pids; do
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
 # measure LABEL wall|java PARSER COMMAND...: runs COMMAND under GNU time; the events/s are COUNT
 # over the wall clock (wall; PARSER is -), or what the Java tool printed (PARSER reads its output). Keeps the
-# best run of each label, with its CPU per event (user+system) and the peak RSS of all its runs.
-declare -A best_rate best_cpu peak_rss
+# best run of each label, with its CPU per event (user+system), the broker's CPU per event in that
+# run, and the peak RSS of all its runs.
+declare -A best_rate best_cpu best_broker peak_rss
 labels=()
 measure() {
-  local label=$1 kind=$2 parser=$3 out times rate cpu rss
+  local label=$1 kind=$2 parser=$3 out times rate cpu rss before broker
   shift 3
   out=$(mktemp) times=$(mktemp)
+  before=$(broker_ticks)
   /usr/bin/time -f '%e %U %S %M' -o "$times" "$@" >"$out" 2>&1
+  broker=$(echo "($(broker_ticks) - $before) * 1000000 / $ticks_per_second / $count" | bc -l)
   read -r elapsed user system rss <"$times"
   if [ "$kind" = wall ]; then rate=$(echo "$count / $elapsed" | bc -l); else rate=$($parser "$out"); fi
   cpu=$(echo "($user + $system) * 1000000 / $count" | bc -l)
-  printf '  %-40s %12.0f events/s %8.2f µs CPU/event %6.0f MB peak RSS\n' "$label" "$rate" "$cpu" "$(echo "$rss / 1024" | bc -l)"
+  printf '  %-40s %12.0f events/s %8.2f µs CPU/event %6.0f MB peak RSS %8.2f µs broker CPU/event\n' \
+    "$label" "$rate" "$cpu" "$(echo "$rss / 1024" | bc -l)" "$broker"
   if [ -z "${best_rate[$label]:-}" ]; then labels+=("$label"); fi
   if [ -z "${best_rate[$label]:-}" ] || [ "$(echo "$rate > ${best_rate[$label]}" | bc -l)" = 1 ]; then
-    best_rate[$label]=$rate best_cpu[$label]=$cpu
+    best_rate[$label]=$rate best_cpu[$label]=$cpu best_broker[$label]=$broker
   fi
   if [ -z "${peak_rss[$label]:-}" ] || [ "$rss" -gt "${peak_rss[$label]}" ]; then peak_rss[$label]=$rss; fi
   rm -f "$out" "$times"
 }
 report() {
   echo "== best of each ($1)"
-  printf '  %-40s %12s %14s %10s\n' tool events/s "CPU µs/event" "peak RSS"
+  printf '  %-40s %12s %14s %10s %14s\n' tool events/s "CPU µs/event" "peak RSS" "broker µs/event"
   for label in "${labels[@]}"; do
-    printf '  %-40s %12.0f %14.2f %7.0f MB\n' "$label" "${best_rate[$label]}" "${best_cpu[$label]}" \
-      "$(echo "${peak_rss[$label]} / 1024" | bc -l)"
+    printf '  %-40s %12.0f %14.2f %7.0f MB %14.2f\n' "$label" "${best_rate[$label]}" "${best_cpu[$label]}" \
+      "$(echo "${peak_rss[$label]} / 1024" | bc -l)" "${best_broker[$label]}"
   done
-  echo "  (CPU is user+system of the whole process, JVM start-up and JIT included for the Java tools)"
+  echo "  (CPU is user+system of the whole process, JVM start-up and JIT included for the Java tools;"
+  if [ -n "$broker_pids" ]; then
+    echo "   broker: the CPU of the local broker process(es) $broker_pids during that run)"
+  else
+    echo "   broker: no local broker process found, so 0)"
+  fi
 }
 
 cpu() { lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1; }
@@ -106,9 +131,12 @@ case "$what" in
       --create --topic "$perf_topic" --partitions 3 --replication-factor "$replicas" \
       --config min.insync.replicas=$((replicas > 1 ? 2 : 1)) >/dev/null
     ours=("$bin/product-producer" --count "$count" --rate 0 --quiet)
-    java=(scripts/kafka-local.sh run-class org.apache.kafka.tools.ProducerPerformance --topic "$perf_topic"
-      --num-records "$count" --record-size "$size" --throughput -1
-      --producer-props bootstrap.servers="$KAFKA_BOOTSTRAP_SERVERS" acks=all enable.idempotence=true)
+    java_for() { # RECORDS: the ProducerPerformance command line in the array java
+      java=(scripts/kafka-local.sh run-class org.apache.kafka.tools.ProducerPerformance --topic "$perf_topic"
+        --num-records "$1" --record-size "$size" --throughput -1
+        --producer-props bootstrap.servers="$KAFKA_BOOTSTRAP_SERVERS" acks=all enable.idempotence=true)
+    }
+    java_for "$count"
     rate_of_java() { sed -n 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/p' "$1" | tail -n 1; }
     echo "== $count records of ~$size bytes, acks=all, idempotent, replication factor $replicas; warm-up, then each tool twice in alternating order"
     "${ours[@]}" >/dev/null # warm-up: the broker's page cache and segments
@@ -118,6 +146,20 @@ case "$what" in
       measure "ProducerPerformance, Java defaults" java rate_of_java "${java[@]}"
       # The same batching as product-producer: 1 MB batches, linger 5 ms.
       measure "ProducerPerformance, 1 MB batches" java rate_of_java "${java[@]}" batch.size=1048576 linger.ms=5
+    done
+    # What bounds both: the broker handles the requests of one connection one at a time. Two
+    # processes (two connections), half the records each, show how much more it takes.
+    half=$((count / 2))
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    both='"$@" --seed 1 >/dev/null & "$@" --seed 2 >/dev/null; wait'
+    java_both='"$@" >"$out.1" & "$@" >"$out.2"; wait; cat "$out.1" "$out.2"; rm -f "$out.1" "$out.2"'
+    # The sum of the two final rates.
+    rates_of_java() { sed -n 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/p' "$1" | tail -n 2 | paste -sd+ | bc -l; }
+    java_for "$half"
+    for round in 1 2; do
+      measure "product-producer, two at once" wall - bash -c "$both" - "$bin/product-producer" --count "$half" --rate 0 --quiet
+      measure "ProducerPerformance 1 MB, two at once" java rates_of_java env out="$(mktemp -u)" bash -c "$java_both" - \
+        "${java[@]}" batch.size=1048576 linger.ms=5
     done
     report "like for like: product-producer and ProducerPerformance with 1 MB batches (same batching, record size, acks, idempotence)"
     scripts/kafka-local.sh run-class org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" \

@@ -6,10 +6,13 @@
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use shopstream_core::Catalog;
 use shopstream_core::simulator::{Quota, Quotas, Simulator};
+use shopstream_core::{Catalog, Event};
 
 const EVENTS: u64 = 100_000;
+
+/// Appends one event's JSON to a buffer.
+type Encoder = fn(&Event<'_>, &mut Vec<u8>);
 
 fn catalog() -> Catalog {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -44,6 +47,32 @@ fn simulate_serialize(c: &mut Criterion) {
             bytes
         })
     });
+    // The JSON encoding alone, over events made beforehand: the encoder the producers use, and
+    // serde_json, which wrote the same bytes before it.
+    let mut simulator = Simulator::new(&catalog, Some(1), quotas).expect("simulator");
+    let events: Vec<Event<'static>> = (0..EVENTS)
+        .map(|_| simulator.next_event().expect("unlimited").into_owned())
+        .collect();
+    let encoders: [(&str, Encoder); 2] = [
+        ("serialize only", |event, buf| event.encode_into(buf)),
+        ("serialize only, serde_json", |event, buf| {
+            serde_json::to_writer(buf, event).expect("a Vec takes any JSON")
+        }),
+    ];
+    for (name, encode) in encoders {
+        group.bench_function(name, |b| {
+            let mut buf = Vec::with_capacity(1024);
+            b.iter(|| {
+                let mut bytes = 0;
+                for event in &events {
+                    buf.clear();
+                    encode(event, &mut buf);
+                    bytes += buf.len();
+                }
+                bytes
+            })
+        });
+    }
     group.finish();
 }
 

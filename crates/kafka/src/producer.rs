@@ -182,6 +182,20 @@ impl EventProducer {
         let producer: BaseProducer<DeliveryContext> = config
             .create_with_context(DeliveryContext::default())
             .map_err(ProducerError::Create)?;
+        // librdkafka asks for the idempotent producer's id when a metadata answer comes while a
+        // broker is up, else on a 500 ms timer. Its first answer always misses: it comes from
+        // the bootstrap connection, closed as that answer names the real brokers. Asking for
+        // metadata twice through this producer (the second answer from a real broker) gets the
+        // id within a round trip, and the first events are acknowledged half a second sooner.
+        // A failure here is no failure: the probe above has just read the same metadata, and
+        // the timer still gets the id.
+        if let Some(&first) = targets.first() {
+            for _ in 0..2 {
+                let _ = producer
+                    .client()
+                    .fetch_metadata(Some(settings.topics.name(first)), timeout);
+            }
+        }
         Ok(EventProducer {
             producer,
             topic_names: PerTopic::from_fn(|kind| settings.topics.name(kind).to_string()),
@@ -254,12 +268,13 @@ impl EventProducer {
             if in_flight == 0 || Instant::now() >= deadline {
                 return in_flight;
             }
-            let _ = self.producer.flush(
+            // Served here in short steps: rdkafka's flush waits in steps of 100 ms, which every
+            // run paid at its end.
+            self.producer.poll(
                 deadline
                     .saturating_duration_since(Instant::now())
-                    .min(Duration::from_millis(100)),
+                    .min(Duration::from_millis(1)),
             );
-            self.producer.poll(Duration::ZERO);
         }
     }
 
