@@ -144,8 +144,8 @@ case "$what" in
       measure "product-producer" wall - "${ours[@]}"
       # Java's defaults: 16 KB batches.
       measure "ProducerPerformance, Java defaults" java rate_of_java "${java[@]}"
-      # The same batching as product-producer: 1 MB batches, linger 5 ms.
-      measure "ProducerPerformance, 1 MB batches" java rate_of_java "${java[@]}" batch.size=1048576 linger.ms=5
+      # The same batching as product-producer: 1 MB batches, linger 20 ms.
+      measure "ProducerPerformance, 1 MB batches" java rate_of_java "${java[@]}" batch.size=1048576 linger.ms=20
     done
     # What bounds both: the broker handles the requests of one connection one at a time. Two
     # processes (two connections), half the records each, show how much more it takes.
@@ -159,7 +159,7 @@ case "$what" in
     for round in 1 2; do
       measure "product-producer, two at once" wall - bash -c "$both" - "$bin/product-producer" --count "$half" --rate 0 --quiet
       measure "ProducerPerformance 1 MB, two at once" java rates_of_java env out="$(mktemp -u)" bash -c "$java_both" - \
-        "${java[@]}" batch.size=1048576 linger.ms=5
+        "${java[@]}" batch.size=1048576 linger.ms=20
     done
     report "like for like: product-producer and ProducerPerformance with 1 MB batches (same batching, record size, acks, idempotence)"
     scripts/kafka-local.sh run-class org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" \
