@@ -66,9 +66,12 @@ trap cleanup EXIT
 
 # The broker's share: the CPU time (user+system) of the local broker processes listening on the
 # bootstrap ports, read from /proc around each run; none for a remote broker.
-broker_pids=$(for server in ${KAFKA_BOOTSTRAP_SERVERS//,/ }; do
-  command -v ss >/dev/null && ss -ltnpH "sport = :${server##*:}" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2
-done | sort -u | tr '\n' ' ')
+broker_pids=""
+if command -v ss >/dev/null; then
+  broker_pids=$(for server in ${KAFKA_BOOTSTRAP_SERVERS//,/ }; do
+    ss -ltnpH "sport = :${server##*:}" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 || true
+  done | sort -u | paste -sd ' ' -)
+fi
 ticks_per_second=$(getconf CLK_TCK)
 broker_ticks() {
   local total=0 pid
@@ -151,10 +154,12 @@ case "$what" in
     # processes (two connections), half the records each, show how much more it takes.
     half=$((count / 2))
     # shellcheck disable=SC2016 # expanded by the inner shell
-    both='"$@" --seed 1 >/dev/null & "$@" --seed 2 >/dev/null; wait'
-    java_both='"$@" >"$out.1" & "$@" >"$out.2"; wait; cat "$out.1" "$out.2"; rm -f "$out.1" "$out.2"'
-    # The sum of the two final rates.
-    rates_of_java() { sed -n 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/p' "$1" | tail -n 2 | paste -sd+ | bc -l; }
+    # Each fails if either process fails.
+    both='"$@" --seed 1 >/dev/null & first=$!; "$@" --seed 2 >/dev/null; status=$?; wait $first || status=$?; exit $status'
+    java_both='"$@" >"$out.1" & first=$!; "$@" >"$out.2"; status=$?; wait $first || status=$?
+      cat "$out.1" "$out.2"; rm -f "$out.1" "$out.2"; exit $status'
+    # The sum of the two final rates (the final lines are those with percentiles).
+    rates_of_java() { grep '50th' "$1" | sed -n 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/p' | paste -sd+ | bc -l; }
     java_for "$half"
     for round in 1 2; do
       measure "product-producer, two at once" wall - bash -c "$both" - "$bin/product-producer" --count "$half" --rate 0 --quiet

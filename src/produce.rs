@@ -445,7 +445,7 @@ pub fn run(
     if interrupted && !matches!(display, Display::Json(_)) {
         eprintln!(
             "stopping: flushing {} events in flight (Ctrl-C again to abort)",
-            in_flight(&producer)
+            producer.in_flight()
         );
     }
     let unaccounted = producer.flush(pace.flush_timeout);
@@ -620,10 +620,6 @@ fn wait_for_slot(producer: &EventProducer, slot: Instant, stop: &AtomicBool) -> 
         waited = true;
         producer.poll(ahead.min(Duration::from_millis(100)));
     }
-}
-
-fn in_flight(producer: &EventProducer) -> u64 {
-    producer.counts().values().map(TopicCounts::in_flight).sum()
 }
 
 fn refresh(bar: &ProgressBar, counts: &PerTopic<TopicCounts>, started: Instant) {

@@ -183,7 +183,8 @@ fn start_uncommitted_at_the_beginning(
         return;
     };
     for element in committed.elements() {
-        if element.offset() == Offset::Invalid {
+        // A partition whose committed offset could not be read is left to librdkafka.
+        if element.offset() == Offset::Invalid && element.error().is_ok() {
             let _ = partitions.set_partition_offset(
                 element.topic(),
                 element.partition(),
@@ -193,8 +194,8 @@ fn start_uncommitted_at_the_beginning(
     }
 }
 
-/// How long a rebalance waits for the group's committed offsets.
-const COMMITTED_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a rebalance waits for the group's committed offsets (it holds up the consumer).
+const COMMITTED_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What to consume.
 #[derive(Debug)]
@@ -312,7 +313,10 @@ impl EventConsumer {
             config
                 .create_with_context(LagContext {
                     hook,
-                    from_beginning: subscription.from_beginning && !manual,
+                    // Not where KAFKA_AUTO_OFFSET_RESET says otherwise.
+                    from_beginning: subscription.from_beginning
+                        && !manual
+                        && !settings.kafka_properties.contains_key("auto.offset.reset"),
                     ..LagContext::default()
                 })
                 .map_err(ConsumerError::Create)?,

@@ -222,6 +222,7 @@ impl EventProducer {
             match self.producer.send(record) {
                 Ok(()) => break,
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                    // Woken by each delivery report: sending goes on as soon as there is room.
                     self.producer.poll(Duration::from_millis(10));
                 }
                 Err((error, _)) => {
@@ -269,18 +270,42 @@ impl EventProducer {
     pub fn flush(&self, timeout: Duration) -> u64 {
         let deadline = Instant::now() + timeout;
         loop {
-            let in_flight: u64 = self.counts().values().map(TopicCounts::in_flight).sum();
+            let in_flight = self.in_flight();
             if in_flight == 0 || Instant::now() >= deadline {
                 return in_flight;
             }
-            // Served here in short steps: rdkafka's flush waits in steps of 100 ms, which every
-            // run paid at its end.
-            self.producer.poll(
+            // Served here: rdkafka's flush waits in steps of 100 ms, which every run paid at its
+            // end.
+            self.serve_reports_or_wait(deadline);
+        }
+    }
+
+    /// Serves the delivery reports that are ready; when none are, sleeps a millisecond (or until
+    /// `deadline`, if sooner). rdkafka's poll cannot wait less than a millisecond: it rounds
+    /// what is left of its timeout down to whole milliseconds, so the end of every wait spun.
+    fn serve_reports_or_wait(&self, deadline: Instant) {
+        let before = self.reported();
+        self.producer.poll(Duration::ZERO);
+        if self.reported() == before {
+            std::thread::sleep(
                 deadline
                     .saturating_duration_since(Instant::now())
                     .min(Duration::from_millis(1)),
             );
         }
+    }
+
+    /// Delivery reports served so far, all topics.
+    fn reported(&self) -> u64 {
+        self.counts()
+            .values()
+            .map(|c| c.acknowledged + c.failed)
+            .sum()
+    }
+
+    /// Events sent and not yet reported, all topics.
+    pub fn in_flight(&self) -> u64 {
+        self.counts().values().map(TopicCounts::in_flight).sum()
     }
 
     /// Per topic.
