@@ -371,7 +371,7 @@ pub fn run(
         }
         producer.send(event)?;
         sent += 1;
-        if let Err(error) = show(&mut display, event) {
+        if let Err(error) = show(&mut display, event, producer.last_payload()) {
             if crate::is_broken_pipe(&error) {
                 return Ok(Flow::ReaderGone);
             }
@@ -585,7 +585,8 @@ fn choose_display(pace: &PaceArgs, rate: f64, total: Option<u64>) -> Display {
     Display::Progress(bar)
 }
 
-fn show(display: &mut Display, event: &Event<'_>) -> anyhow::Result<()> {
+/// Shows one event; `json` is its JSON as sent, so --json writes it without encoding it again.
+fn show(display: &mut Display, event: &Event<'_>, json: &[u8]) -> anyhow::Result<()> {
     match display {
         Display::Lines => {
             let topic = event.topic();
@@ -599,7 +600,7 @@ fn show(display: &mut Display, event: &Event<'_>) -> anyhow::Result<()> {
         // The bar's position is set with its message (refresh), not per event.
         Display::Progress(_) => {}
         Display::Json(out) => {
-            serde_json::to_writer(&mut *out, event)?;
+            out.write_all(json)?;
             out.write_all(b"\n")?;
         }
         Display::Quiet => {}

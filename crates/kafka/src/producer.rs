@@ -244,6 +244,11 @@ impl EventProducer {
         Ok(())
     }
 
+    /// The JSON of the event [`Self::send`] sent last, as it went to Kafka.
+    pub fn last_payload(&self) -> &[u8] {
+        &self.buf
+    }
+
     /// From now on, keeps the windows (`width` long) of every acknowledged event: the figures a
     /// correct consumer must compute for them. Once only; later calls change nothing.
     pub fn keep_truth(&self, width: Duration) {
@@ -284,23 +289,15 @@ impl EventProducer {
     /// `deadline`, if sooner). rdkafka's poll cannot wait less than a millisecond: it rounds
     /// what is left of its timeout down to whole milliseconds, so the end of every wait spun.
     fn serve_reports_or_wait(&self, deadline: Instant) {
-        let before = self.reported();
+        let before = self.in_flight();
         self.producer.poll(Duration::ZERO);
-        if self.reported() == before {
+        if self.in_flight() == before {
             std::thread::sleep(
                 deadline
                     .saturating_duration_since(Instant::now())
                     .min(Duration::from_millis(1)),
             );
         }
-    }
-
-    /// Delivery reports served so far, all topics.
-    fn reported(&self) -> u64 {
-        self.counts()
-            .values()
-            .map(|c| c.acknowledged + c.failed)
-            .sum()
     }
 
     /// Events sent and not yet reported, all topics.
