@@ -20,6 +20,7 @@ mod test_cluster;
 mod util;
 
 mod bad_input;
+mod book;
 mod broker_crash;
 mod cluster;
 mod compose;

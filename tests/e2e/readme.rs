@@ -1,30 +1,52 @@
-//! The README's commands, run as written after `cargo install` (here: with the tests' binaries
-//! first on PATH), against the test broker with topics of their own. A command that runs until
+//! The commands of the README and of every page of the book (the pages docs/SUMMARY.md lists, in
+//! its order, after the README), run as written after `cargo install` (here: with the tests'
+//! binaries first on PATH), against the test broker with topics of their own. A command is a line
+//! of a bash block that starts with one of the tools. A command that runs until
 //! Ctrl-C is given one after 5 s (SIGINT to its process group, as a terminal would); every command
 //! must end with exit code 0, or be stopped that way, and never print an error.
 //!
 //! The commands that follow `export KAFKA_BOOTSTRAP_SERVERS=...` of three servers in their block
-//! (the README's replicated cluster) run against the test cluster (see test_cluster.rs).
+//! (the book's replicated cluster) run against the test cluster (see test_cluster.rs).
 
+use std::path::PathBuf;
 use std::process::Command;
 
+use crate::book::summary_pages;
 use crate::test_cluster::cluster;
 use crate::util::*;
 
-/// A README command, and whether it is meant for the three-node cluster.
+/// A command of the README or the book, and whether it is meant for the three-node cluster.
 #[derive(Debug)]
 struct ReadmeCommand {
     line: String,
     on_cluster: bool,
 }
 
-/// The lines of the README's bash blocks that run one of the tools, comments removed.
+/// The README, then the book's pages in the order of its summary.
+fn documents() -> Vec<PathBuf> {
+    let mut documents = vec![PathBuf::from("README.md")];
+    documents.extend(summary_pages());
+    documents
+}
+
+/// The lines of the README's and the book's bash blocks that run one of the tools, comments
+/// removed.
 fn commands() -> Vec<ReadmeCommand> {
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    documents()
+        .iter()
+        .flat_map(|document| {
+            let text = std::fs::read_to_string(repo_root().join(document)).unwrap();
+            commands_in(&text)
+        })
+        .collect()
+}
+
+/// The commands of one Markdown document.
+fn commands_in(markdown: &str) -> Vec<ReadmeCommand> {
     let mut in_bash = false;
     let mut on_cluster = false;
     let mut commands = Vec::new();
-    for line in readme.lines() {
+    for line in markdown.lines() {
         if line.starts_with("```") {
             in_bash = line == "```bash";
             on_cluster = false;
@@ -46,7 +68,7 @@ fn commands() -> Vec<ReadmeCommand> {
 }
 
 #[test]
-fn the_readmes_commands_run_as_written() {
+fn the_readme_and_book_commands_run_as_written() {
     if skip_without_broker() {
         return;
     }
@@ -58,7 +80,7 @@ fn the_readmes_commands_run_as_written() {
     commands.sort_by_key(|command| command.line.contains("--delete"));
     let (cluster_commands, commands): (Vec<_>, Vec<_>) =
         commands.into_iter().partition(|c| c.on_cluster);
-    assert!(!cluster_commands.is_empty(), "the README's cluster section");
+    assert!(!cluster_commands.is_empty(), "the book's cluster section");
     let binaries = binary("consumer").parent().unwrap().to_path_buf();
     let path = format!(
         "{}:{}",
@@ -70,7 +92,8 @@ fn the_readmes_commands_run_as_written() {
         if command.contains("-b broker:9092") {
             return;
         }
-        let command = command.replace("127.0.0.1:8088", &format!("127.0.0.1:{}", free_port()));
+        // The dashboard's port in the examples (127.0.0.1:8088, 0.0.0.0:8088) may be taken here.
+        let command = command.replace(":8088", &format!(":{}", free_port()));
         let mut timeout = Command::new("timeout");
         test_env(&mut timeout, &topics);
         let output = timeout
