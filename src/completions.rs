@@ -29,14 +29,15 @@ pub fn with_flags(command: Command) -> Command {
                 .value_name("SHELL")
                 .value_parser(clap::value_parser!(Shell))
                 .exclusive(true)
-                .help("Print this tool's completion script for SHELL (bash, zsh, fish) and exit"),
+                .hide_possible_values(true)
+                .help("Print the completion script for SHELL (bash, zsh, fish, elvish or powershell) and exit"),
         )
         .arg(
             Arg::new(MAN)
                 .long(MAN)
                 .action(ArgAction::SetTrue)
                 .exclusive(true)
-                .help("Print this tool's man page (roff) and exit"),
+                .help("Print the man page (roff) and exit"),
         )
 }
 
