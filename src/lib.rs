@@ -1,6 +1,7 @@
 //! What the ShopStream binaries share: common flags, start-up (logging, colour, settings) and the
 //! `main` -> `try_main` wrapper that turns an error into one line and a non-zero exit.
 
+pub mod completions;
 pub mod consume;
 pub mod describe;
 pub mod figures;
@@ -8,6 +9,7 @@ pub mod produce;
 pub mod report;
 pub mod serve;
 
+use std::ffi::OsStr;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -56,13 +58,30 @@ pub struct CommonArgs {
 /// Parses a tool's command line with one help layout for every tool: the whole description is the
 /// `about`, so `--help` is laid out like `-h` (clap lays every flag out on two lines as soon as a
 /// command has a long description). `adjust` changes the command first (defaults shown per tool).
+/// `--completions SHELL` and `--man` print the tool's completion script or man page and exit.
 pub fn parse_cli<C: clap::Parser>(adjust: impl FnOnce(clap::Command) -> clap::Command) -> C {
     let mut command = adjust(C::command());
     if let Some(long) = command.get_long_about().cloned() {
         command = command.about(long).long_about(None);
     }
-    let matches = command.get_matches();
+    let matches = matches_or_generate(command);
     C::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+}
+
+/// The parsed command line of `command` (with `--completions` and `--man` added); when one of those
+/// two was given, prints what it asks for and exits: 0 when written (or when the reader closed
+/// stdout early), 1 with one error line otherwise.
+pub fn matches_or_generate(command: clap::Command) -> clap::ArgMatches {
+    let mut command = completions::with_flags(command);
+    let matches = command.get_matches_mut();
+    if let Some(request) = completions::requested(&matches) {
+        let name = completions::tool_name(&command);
+        let printed = completions::render(request, command, &name)
+            .and_then(|bytes| completions::print(&bytes));
+        let failed = printed.err().is_some_and(|error| complain(&error));
+        std::process::exit(i32::from(failed));
+    }
+    matches
 }
 
 /// "10", "10s", "250ms", "2m": a bare number is seconds.
@@ -78,8 +97,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|e| format!("{text} is not a duration ({e})"))
 }
 
-/// Sets up logging (stderr; RUST_LOG overrides -v) and colour (only on a terminal, never with
-/// NO_COLOR), then logs the versions in use at debug.
+/// Sets up logging (stderr; RUST_LOG overrides -v) and colour (see `colour`), then logs the
+/// versions in use at debug.
 pub fn start(common: &CommonArgs, tool: &str) {
     let default = match common.verbose {
         0 => "warn,librdkafka=off",
@@ -91,12 +110,12 @@ pub fn start(common: &CommonArgs, tool: &str) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+        .with_ansi(colour(Stream::Stderr))
         .with_target(false)
         .try_init();
-    if !use_colour() {
-        colored::control::set_override(false);
-    }
+    // The one decision, over the crates' own: `colored` on stdout, the progress bar on stderr.
+    colored::control::set_override(colour(Stream::Stdout));
+    console::set_colors_enabled_stderr(colour(Stream::Stderr));
     tracing::debug!(
         "{tool} {} with librdkafka {} (built with {})",
         env!("CARGO_PKG_VERSION"),
@@ -105,10 +124,26 @@ pub fn start(common: &CommonArgs, tool: &str) {
     );
 }
 
-/// Colour on stdout: only on a terminal, and never when NO_COLOR is set (to anything non-empty).
-pub fn use_colour() -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    std::io::stdout().is_terminal() && !no_color
+/// An output stream of a tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Whether to colour what goes to `stream`: only on a terminal, and not when NO_COLOR is present
+/// and not empty (no-color.org). The one colour decision of every tool.
+pub fn colour(stream: Stream) -> bool {
+    let terminal = match stream {
+        Stream::Stdout => std::io::stdout().is_terminal(),
+        Stream::Stderr => std::io::stderr().is_terminal(),
+    };
+    terminal && colour_allowed(std::env::var_os("NO_COLOR").as_deref())
+}
+
+/// NO_COLOR's rule: colour is allowed unless the variable holds something.
+fn colour_allowed(no_color: Option<&OsStr>) -> bool {
+    no_color.is_none_or(OsStr::is_empty)
 }
 
 /// A flag's help from the settings table: what it sets, the setting that sets it too and the
@@ -163,19 +198,24 @@ pub fn stop_on_ctrl_c() -> anyhow::Result<Arc<AtomicBool>> {
 pub fn run(try_main: impl FnOnce() -> anyhow::Result<ExitCode>) -> ExitCode {
     match try_main() {
         Ok(code) => code,
-        // `tool | head` closing the pipe is normal use, not a failure.
-        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
-        Err(error) => {
-            let prefix =
-                if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
-                    "\x1b[1;31merror:\x1b[0m"
-                } else {
-                    "error:"
-                };
-            eprintln!("{prefix} {}", one_line(&error));
-            ExitCode::FAILURE
-        }
+        Err(error) if complain(&error) => ExitCode::FAILURE,
+        Err(_) => ExitCode::SUCCESS,
     }
+}
+
+/// Prints the error as one line on stderr and says that the tool failed, except for a closed
+/// output: `tool | head` closing the pipe is normal use, not a failure, and says nothing.
+fn complain(error: &anyhow::Error) -> bool {
+    if is_broken_pipe(error) {
+        return false;
+    }
+    let prefix = if colour(Stream::Stderr) {
+        "\x1b[1;31merror:\x1b[0m"
+    } else {
+        "error:"
+    };
+    eprintln!("{prefix} {}", one_line(error));
+    true
 }
 
 /// Whether the error is a write to an output that the reader has closed (directly, or through
@@ -199,33 +239,4 @@ fn one_line(error: &anyhow::Error) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_accept_bare_seconds_and_units() {
-        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
-        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert!(parse_duration("-1").is_err());
-        assert!(parse_duration("soon").is_err());
-    }
-
-    #[test]
-    fn a_closed_output_is_recognised_under_context() {
-        let pipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe);
-        assert!(is_broken_pipe(&anyhow::Error::new(pipe).context("writing")));
-        let other = std::io::Error::from(std::io::ErrorKind::NotFound);
-        assert!(!is_broken_pipe(&anyhow::Error::new(other)));
-    }
-
-    #[test]
-    fn an_error_is_one_line_without_repeating_its_causes() {
-        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
-        let error = anyhow::Error::new(io).context("x.json: cannot read");
-        assert_eq!(one_line(&error), "x.json: cannot read: gone");
-        let error = anyhow::anyhow!("inner\nproblem").context("outer");
-        assert_eq!(one_line(&error), "outer: inner problem");
-    }
-}
+mod tests;
