@@ -1,7 +1,7 @@
 //! What the ShopStream binaries share: common flags, start-up (logging, colour, settings) and the
 //! `main` -> `try_main` wrapper that turns an error into one line and a non-zero exit.
 
-pub mod consume;
+pub mod consumer_args;
 pub mod describe;
 pub mod figures;
 pub mod produce;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 use colored::Colorize;
-use shopstream::consume::ConsumeArgs;
+use shopstream::consumer_args::ConsumeArgs;
 use shopstream::figures::{self, Figures, Snapshot, describe_coverage};
 use shopstream::serve::{self, Dashboard, JsonReport};
 use shopstream::{CommonArgs, KafkaArgs, report, setting_help, setting_parser};
@@ -123,7 +123,7 @@ fn main() -> ExitCode {
 
 fn try_main() -> anyhow::Result<ExitCode> {
     let cli: Cli = shopstream::parse_cli(|command| {
-        shopstream::consume::with_default_group(command, DEFAULT_GROUP)
+        shopstream::consumer_args::with_default_group(command, DEFAULT_GROUP)
     });
     shopstream::start(&cli.common, "metrics-consumer");
     let mut settings = shopstream::settings(&cli.kafka)?;
