@@ -4,8 +4,11 @@
 pub mod consumer_args;
 pub mod describe;
 pub mod figures;
+pub mod group_view;
+pub mod metrics_handler;
 pub mod produce;
 pub mod report;
+pub mod report_printer;
 pub mod serve;
 
 use std::io::IsTerminal;
