@@ -4,7 +4,7 @@
 //! thread, merged for reports. With `--window` each engine keeps its windows of event time too,
 //! so they are saved, committed and merged with the rest.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -16,9 +16,10 @@ use shopstream_core::metrics::{MetricsEngine, Report};
 use shopstream_core::windows::{
     EventTimeReport, EventTimeWindows, Placement, WindowRules, reader_clock,
 };
+use shopstream_kafka::Settings;
 use shopstream_kafka::consume::Incoming;
-use shopstream_kafka::consumer::{LagContext, PartitionLag};
-use shopstream_kafka::exactly_once::ExactlyOnce;
+use shopstream_kafka::consumer::{LagContext, OffsetKeeping, PartitionLag};
+use shopstream_kafka::exactly_once::{self, ExactlyOnce};
 
 pub enum Figures {
     /// This process's engine and the offsets it covers; saved to `path` when given.
@@ -57,6 +58,79 @@ pub struct Snapshot {
 }
 
 impl Figures {
+    /// With --exactly-once: this instance as a member of the group, its figures and offsets
+    /// committed together in Kafka transactions.
+    pub fn group_member(
+        settings: &Settings,
+        config: exactly_once::Config,
+    ) -> anyhow::Result<(Figures, OffsetKeeping)> {
+        let member = ExactlyOnce::start(settings, config)?;
+        let hook = member.hook();
+        let figures = Figures::Group {
+            member,
+            partitions_total: 0,
+            keep_windows: 0,
+        };
+        Ok((figures, OffsetKeeping::Transactional(hook)))
+    }
+
+    /// Without --exactly-once: figures kept in this process over `topics` (one engine per reader
+    /// thread when `threads` > 1). With a `checkpoint` file (forgotten first with `reset`) the
+    /// engine and its offsets are loaded from it and saved to it every `commit_every` messages,
+    /// and decide where reading starts; without, the group's offsets do.
+    pub fn in_process(
+        topics: Vec<String>,
+        checkpoint: Option<&Path>,
+        reset: bool,
+        threads: usize,
+        commit_every: u64,
+    ) -> anyhow::Result<(Figures, OffsetKeeping)> {
+        // The engine and the offsets it covers live together: in memory always, on disk with
+        // --checkpoint (where they then also decide where reading starts).
+        let state = match checkpoint {
+            Some(path) => {
+                if reset {
+                    Checkpoint::remove(path)?;
+                }
+                Checkpoint::load(path, &topics)?.unwrap_or_else(|| Checkpoint::new(topics))
+            }
+            None => Checkpoint::new(topics),
+        };
+        let offsets = match checkpoint {
+            Some(_) => OffsetKeeping::Assigned(state.offsets.clone()),
+            None => OffsetKeeping::Group,
+        };
+        let figures = if threads > 1 {
+            Figures::Threads {
+                engines: Vec::new(),
+                windows: None,
+            }
+        } else {
+            Figures::local(state, checkpoint.map(Path::to_path_buf), commit_every)
+        };
+        Ok((figures, offsets))
+    }
+
+    /// Once the consumer is connected to `partitions` (topic, partition) of the input topics: a
+    /// group member's figures cover them all; with `windows`, figures per window of event time
+    /// are kept too (see [`Figures::with_windows`]).
+    pub fn connected(
+        mut self,
+        partitions: &[(String, i32)],
+        windows: Option<WindowRules>,
+    ) -> anyhow::Result<Figures> {
+        if let Figures::Group {
+            partitions_total, ..
+        } = &mut self
+        {
+            *partitions_total = partitions.len();
+        }
+        match windows {
+            Some(rules) => self.with_windows(rules, partitions),
+            None => Ok(self),
+        }
+    }
+
     pub fn local(state: Checkpoint, path: Option<PathBuf>, commit_every: u64) -> Figures {
         Figures::Local {
             state: Box::new(state),

@@ -2,11 +2,14 @@
 //! `main` -> `try_main` wrapper that turns an error into one line and a non-zero exit.
 
 pub mod completions;
-pub mod consume;
+pub mod consumer_args;
 pub mod describe;
 pub mod figures;
+pub mod group_view;
+pub mod metrics_handler;
 pub mod produce;
 pub mod report;
+pub mod report_printer;
 pub mod serve;
 
 use std::ffi::OsStr;

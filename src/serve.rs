@@ -18,11 +18,6 @@ use axum::http::header;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Json};
 use axum::routing::get;
-use prometheus_client::encoding::text::encode;
-use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::registry::Registry;
 use serde::Serialize;
 use shopstream_core::group_state::Coverage;
 use shopstream_core::metrics::{MetricsEngine, Report};
@@ -34,6 +29,8 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::IntervalStream;
 
 use crate::figures::Snapshot;
+
+mod prometheus;
 
 /// The page: one file, no build step, no CDN (charts are SVG drawn by its own script).
 const PAGE: &str = include_str!("dashboard.html");
@@ -196,134 +193,12 @@ impl Dashboard {
     /// The figures in Prometheus text format.
     fn prometheus(&self) -> String {
         let snapshot = self.snapshot();
-        let report = &snapshot.report;
-        let mut registry = Registry::with_prefix("shopstream");
-        type Labels = Vec<(String, String)>;
-        let label = |pairs: &[(&str, &str)]| -> Labels {
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        };
-
-        // A counter family with one label, one series per entry.
-        let counts_by = |registry: &mut Registry,
-                         name: &str,
-                         help: &str,
-                         label_name: &str,
-                         counts: &mut dyn Iterator<Item = (&str, u64)>| {
-            let family = Family::<Labels, Counter>::default();
-            registry.register(name, help, family.clone());
-            for (value, count) in counts {
-                family
-                    .get_or_create(&label(&[(label_name, value)]))
-                    .inc_by(count);
-            }
-        };
-        counts_by(
-            &mut registry,
-            "events",
-            "Valid events consumed, by event type",
-            "event_type",
-            &mut report.events_by_type.iter().map(|(k, v)| (*k, *v)),
-        );
-        counts_by(
-            &mut registry,
-            "region_events",
-            "Valid events consumed, by region",
-            "region",
-            &mut report.events_by_region.iter().map(|(k, v)| (*k, *v)),
-        );
-        counts_by(
-            &mut registry,
-            "customer_type_events",
-            "Valid events consumed, by customer type",
-            "customer_type",
-            &mut report.events_by_customer_type.iter().map(|(k, v)| (*k, *v)),
-        );
-        counts_by(
-            &mut registry,
-            "topic_messages",
-            "Messages consumed, by topic",
-            "topic",
-            &mut self
-                .topic_names
-                .iter()
-                .map(|(topic, name)| (name.as_str(), self.consumed[topic].load(Ordering::Relaxed))),
-        );
-        counts_by(
-            &mut registry,
-            "rejected",
-            "Messages rejected, by reason",
-            "reason",
-            &mut report
-                .rejected_by_reason
-                .iter()
-                .map(|(k, v)| (k.as_str(), *v)),
-        );
-        let orders = Counter::<u64>::default();
-        orders.inc_by(report.orders);
-        registry.register("orders", "Purchase events (orders)", orders);
-
-        let revenue = Counter::<f64, std::sync::atomic::AtomicU64>::default();
-        revenue.inc_by(report.revenue.as_decimal());
-        registry.register("revenue", "Revenue, sum of purchase totals", revenue);
-        let region_revenue =
-            Family::<Labels, Counter<f64, std::sync::atomic::AtomicU64>>::default();
-        registry.register(
-            "region_revenue",
-            "Revenue by region",
-            region_revenue.clone(),
-        );
-        for (region, money) in &report.revenue_by_region {
-            region_revenue
-                .get_or_create(&label(&[("region", region)]))
-                .inc_by(money.as_decimal());
-        }
-
-        let gauge = |registry: &mut Registry, name: &str, help: &str, value: f64| {
-            let gauge = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
-            gauge.set(value);
-            registry.register(name, help, gauge);
-        };
-        gauge(
-            &mut registry,
-            "average_order_value",
-            "Revenue / orders",
-            report.average_order_value.as_decimal(),
-        );
-        gauge(
-            &mut registry,
-            "view_to_purchase_ratio",
-            "Purchase events / view events",
-            report.view_to_purchase,
-        );
-        gauge(
-            &mut registry,
-            "cart_to_purchase_ratio",
-            "Purchase events / add_to_cart events",
-            report.cart_to_purchase,
-        );
-
-        let lag = Family::<Labels, Gauge>::default();
-        registry.register(
-            "consumer_lag",
-            "Messages behind the end of each partition",
-            lag.clone(),
-        );
-        for partition in &snapshot.lag {
-            let number = partition.partition.to_string();
-            lag.get_or_create(&label(&[
-                ("topic", &partition.topic),
-                ("partition", &number),
-            ]))
-            .set(partition.lag);
-        }
-
-        let mut text = String::new();
-        // Writing to a String cannot fail.
-        let _ = encode(&mut text, &registry);
-        text
+        let consumed: Vec<(&str, u64)> = self
+            .topic_names
+            .iter()
+            .map(|(topic, name)| (name.as_str(), self.consumed[topic].load(Ordering::Relaxed)))
+            .collect();
+        prometheus::render(&snapshot.report, &snapshot.lag, &consumed)
     }
 }
 
@@ -354,7 +229,7 @@ pub fn start(address: &str, dashboard: Arc<Dashboard>) -> anyhow::Result<SocketA
                     .route("/", get(page))
                     .route("/api/metrics", get(api_metrics))
                     .route("/api/stream", get(stream))
-                    .route("/metrics", get(prometheus))
+                    .route("/metrics", get(prometheus_text))
                     .route("/healthz", get(|| async { "ok\n" }))
                     .with_state(dashboard);
                 match tokio::net::TcpListener::from_std(listener) {
@@ -378,7 +253,7 @@ async fn api_metrics(State(dashboard): State<Arc<Dashboard>>) -> Json<serde_json
     Json(dashboard.api_json())
 }
 
-async fn prometheus(State(dashboard): State<Arc<Dashboard>>) -> impl IntoResponse {
+async fn prometheus_text(State(dashboard): State<Arc<Dashboard>>) -> impl IntoResponse {
     (
         [(
             header::CONTENT_TYPE,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use colored::Colorize;
 use serde::Serialize;
-use shopstream::consume::ConsumeArgs;
+use shopstream::consumer_args::ConsumeArgs;
 use shopstream::describe;
 use shopstream::{CommonArgs, KafkaArgs};
 use shopstream_core::Event;
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
 
 fn try_main() -> anyhow::Result<ExitCode> {
     let cli: Cli = shopstream::parse_cli(|command| {
-        shopstream::consume::with_default_group(command, "shopstream-consumer")
+        shopstream::consumer_args::with_default_group(command, "shopstream-consumer")
     });
     shopstream::start(&cli.common, "consumer");
     let settings = shopstream::settings(&cli.kafka)?;
