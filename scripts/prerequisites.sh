@@ -5,7 +5,7 @@
 #   scripts/prerequisites.sh [--compose] [--browser]
 #     --compose  also a docker compose, to check docker-compose.yml
 #     --browser  also Chromium and Node.js, for the dashboard's browser test
-#     --bench    also GNU time, bc and jq, for the benchmarks' and soak's figures and the README's
+#     --bench    also GNU time, bc and jq, for the benchmarks' and soak's figures and the book's
 #                examples (the tests run those)
 set -euo pipefail
 

@@ -39,7 +39,7 @@ struct Cli {
 
     /// Write the ground truth of the run to FILE at the end: one JSON line per event-time window
     /// of the acknowledged events, with the figures a correct consumer computes for it (the same
-    /// fields as metrics-consumer's windows); see the README for the format
+    /// fields as metrics-consumer's windows); see docs/formats.md for the format
     #[arg(long, value_name = "FILE")]
     truth: Option<PathBuf>,
 

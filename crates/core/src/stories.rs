@@ -1,4 +1,4 @@
-//! Checks that a stream of events tells consistent shopper stories (the README's Producers
+//! Checks that a stream of events tells consistent shopper stories (docs/producers.md's
 //! section): a remove_from_cart only removes what the session added; a purchase buys a product
 //! the session carted; total = price x quantity; a session's activity comes after its login and
 //! before its logout. Used by the simulator's tests and by the end-to-end tests on what the
