@@ -14,8 +14,8 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use shopstream_core::{CustomerType, Details, Region, Timestamp};
 
 use super::*;
-use crate::consumer::OffsetKeeping;
 use crate::dead_letter;
+use crate::group_consumer::OffsetKeeping;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 /// Ends a run that would otherwise wait for ever if a test is wrong.
@@ -618,7 +618,7 @@ impl Handler for SharedRecorder {
     }
 }
 
-impl parallel::ParallelHandler for ThreadRecorders {
+impl threads::ParallelHandler for ThreadRecorders {
     type Error = TestError;
     type Worker = SharedRecorder;
 

@@ -1,0 +1,1 @@
+//! The one mock-cluster fixture of the crate's unit tests.
