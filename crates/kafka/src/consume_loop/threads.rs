@@ -146,6 +146,36 @@ impl PartitionRouter for Router {
     }
 }
 
+/// A partition a worker reads: topic, partition and its queue.
+type PartitionToRead = (String, i32, PartitionQueue<EventConsumerContext>);
+
+/// Takes and lets go of partitions as the main thread said since the last look; false once the
+/// main thread has gone (the worker stops).
+fn obey(commands: &Receiver<Command>, queues: &mut Vec<PartitionToRead>) -> bool {
+    loop {
+        match commands.try_recv() {
+            Ok(Command::Take {
+                topic,
+                partition,
+                queue,
+            }) => {
+                queues.retain(|(t, p, _)| !(*t == topic && *p == partition));
+                queues.push((topic, partition, queue));
+            }
+            Ok(Command::Release {
+                topic,
+                partition,
+                done,
+            }) => {
+                queues.retain(|(t, p, _)| !(*t == topic && *p == partition));
+                let _ = done.send(());
+            }
+            Err(TryRecvError::Empty) => return true,
+            Err(TryRecvError::Disconnected) => return false,
+        }
+    }
+}
+
 /// What the threads share.
 struct Shared<E> {
     /// Messages taken for handling, all threads together.
@@ -306,30 +336,11 @@ impl Session {
         handler: &mut H,
         shared: &Shared<H::Error>,
     ) {
-        let mut queues: Vec<(String, i32, PartitionQueue<EventConsumerContext>)> = Vec::new();
+        let mut queues: Vec<PartitionToRead> = Vec::new();
         let mut turn: usize = 0;
         loop {
-            loop {
-                match commands.try_recv() {
-                    Ok(Command::Take {
-                        topic,
-                        partition,
-                        queue,
-                    }) => {
-                        queues.retain(|(t, p, _)| !(*t == topic && *p == partition));
-                        queues.push((topic, partition, queue));
-                    }
-                    Ok(Command::Release {
-                        topic,
-                        partition,
-                        done,
-                    }) => {
-                        queues.retain(|(t, p, _)| !(*t == topic && *p == partition));
-                        let _ = done.send(());
-                    }
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => return,
-                }
+            if !obey(&commands, &mut queues) {
+                return;
             }
             if shared.finished() {
                 return;
