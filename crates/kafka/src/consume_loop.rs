@@ -12,8 +12,8 @@ use rdkafka::types::RDKafkaErrorCode;
 use shopstream_core::{DecodeError, Event, TopicKind, decode};
 
 use crate::admin::{AdminError, TopicAdmin, TopicShape};
-use crate::consumer::{ConsumerError, EventConsumer, Subscription};
 use crate::dead_letter::{DeadLetterError, DeadLetters};
+use crate::group_consumer::{ConsumerError, EventConsumer, Subscription};
 use crate::settings::Settings;
 
 /// One message, decoded or rejected.
@@ -280,7 +280,7 @@ fn dead_letters(
     Ok(DeadLetters::new(settings, topic, timeout)?)
 }
 
-pub mod parallel;
+pub mod threads;
 
 #[cfg(test)]
 mod tests;

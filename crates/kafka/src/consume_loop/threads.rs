@@ -18,7 +18,7 @@ use rdkafka::consumer::base_consumer::PartitionQueue;
 use rdkafka::topic_partition_list::TopicPartitionList;
 
 use super::{ConsumeError, Ending, Handler, Limits, Session};
-use crate::consumer::LagContext;
+use crate::group_consumer::{EventConsumerContext, PartitionRouter};
 
 /// Messages a worker takes from one partition before it looks at the next.
 const BATCH: usize = 512;
@@ -45,7 +45,7 @@ enum Command {
     Take {
         topic: String,
         partition: i32,
-        queue: PartitionQueue<LagContext>,
+        queue: PartitionQueue<EventConsumerContext>,
     },
     /// Stop reading this partition, then say so on `done`.
     Release {
@@ -57,7 +57,7 @@ enum Command {
 
 /// Gives each assigned partition's queue to a worker, in turn; lives in the consumer's context,
 /// where rebalances happen.
-pub(crate) struct Router {
+struct Router {
     workers: Vec<(Sender<Command>, Thread)>,
     owners: HashMap<(String, i32), usize>,
     next: usize,
@@ -71,11 +71,13 @@ impl Router {
             next: 0,
         }
     }
+}
 
-    /// `partitions` were just assigned: split each into its own queue and hand it to a worker.
-    pub(crate) fn assigned(
+impl PartitionRouter for Router {
+    /// Splits each partition into its own queue and hands it to a worker.
+    fn assigned(
         &mut self,
-        consumer: &Arc<BaseConsumer<LagContext>>,
+        consumer: &Arc<BaseConsumer<EventConsumerContext>>,
         partitions: &TopicPartitionList,
     ) {
         if self.workers.is_empty() {
@@ -110,9 +112,9 @@ impl Router {
         }
     }
 
-    /// `partitions` are about to be revoked: returns once their workers have handled what they
-    /// took of them (and stored its offsets), or after [`RELEASE_TIMEOUT`].
-    pub(crate) fn revoking(&mut self, partitions: &TopicPartitionList) {
+    /// Returns once the workers have handled what they took of `partitions` (and stored its
+    /// offsets), or after [`RELEASE_TIMEOUT`].
+    fn revoking(&mut self, partitions: &TopicPartitionList) {
         let (done, released) = mpsc::channel();
         let mut waiting = 0;
         for element in partitions.elements() {
@@ -140,6 +142,36 @@ impl Router {
                 tracing::warn!("the worker threads did not let go of revoked partitions in time");
                 break;
             }
+        }
+    }
+}
+
+/// A partition a worker reads: topic, partition and its queue.
+type PartitionToRead = (String, i32, PartitionQueue<EventConsumerContext>);
+
+/// Takes and lets go of partitions as the main thread said since the last look; false once the
+/// main thread has gone (the worker stops).
+fn obey(commands: &Receiver<Command>, queues: &mut Vec<PartitionToRead>) -> bool {
+    loop {
+        match commands.try_recv() {
+            Ok(Command::Take {
+                topic,
+                partition,
+                queue,
+            }) => {
+                queues.retain(|(t, p, _)| !(*t == topic && *p == partition));
+                queues.push((topic, partition, queue));
+            }
+            Ok(Command::Release {
+                topic,
+                partition,
+                done,
+            }) => {
+                queues.retain(|(t, p, _)| !(*t == topic && *p == partition));
+                let _ = done.send(());
+            }
+            Err(TryRecvError::Empty) => return true,
+            Err(TryRecvError::Disconnected) => return false,
         }
     }
 }
@@ -225,7 +257,8 @@ impl Session {
                     }
                 }
             }
-            self.consumer.route_partitions(Some(Router::new(routes)));
+            self.consumer
+                .route_partitions(Some(Box::new(Router::new(routes))));
             let ending = self.drive(limits, &shared, &mut main_worker, handler);
             shared.finished.store(true, Ordering::Relaxed);
             // The workers' queues go with them; later rebalances (closing) need no router.
@@ -303,30 +336,11 @@ impl Session {
         handler: &mut H,
         shared: &Shared<H::Error>,
     ) {
-        let mut queues: Vec<(String, i32, PartitionQueue<LagContext>)> = Vec::new();
+        let mut queues: Vec<PartitionToRead> = Vec::new();
         let mut turn: usize = 0;
         loop {
-            loop {
-                match commands.try_recv() {
-                    Ok(Command::Take {
-                        topic,
-                        partition,
-                        queue,
-                    }) => {
-                        queues.retain(|(t, p, _)| !(*t == topic && *p == partition));
-                        queues.push((topic, partition, queue));
-                    }
-                    Ok(Command::Release {
-                        topic,
-                        partition,
-                        done,
-                    }) => {
-                        queues.retain(|(t, p, _)| !(*t == topic && *p == partition));
-                        let _ = done.send(());
-                    }
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => return,
-                }
+            if !obey(&commands, &mut queues) {
+                return;
             }
             if shared.finished() {
                 return;

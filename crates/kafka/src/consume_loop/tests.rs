@@ -8,46 +8,30 @@ use std::time::Instant;
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Header, Headers, OwnedHeaders};
-use rdkafka::mocking::MockCluster;
-use rdkafka::producer::{BaseProducer, BaseRecord, DefaultProducerContext, Producer};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use shopstream_core::{CustomerType, Details, Region, Timestamp};
 
 use super::*;
-use crate::consumer::OffsetKeeping;
 use crate::dead_letter;
+use crate::group_consumer::OffsetKeeping;
+use crate::test_support::MockKafka;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 /// Ends a run that would otherwise wait for ever if a test is wrong.
 const SAFETY_NET: Duration = Duration::from_secs(10);
 
-/// A mock cluster of one broker holding the three topics, and settings that point at it.
+/// The mock cluster holding the three topics, and settings for a consumer group on it.
 struct Cluster {
-    /// The client that owns the mock cluster (it lives as long as this client).
-    owner: BaseProducer,
+    kafka: MockKafka,
     settings: Settings,
 }
 
 impl Cluster {
     /// The three topics with `partitions` partitions each.
     fn new(partitions: i32) -> Cluster {
-        let owner: BaseProducer = ClientConfig::new()
-            .set("test.mock.num.brokers", "1")
-            .create()
-            .expect("mock cluster");
-        // A group's first member waits group.initial.rebalance.delay.ms before it gets its
-        // partitions: 3 s by default on the mock (as on a broker), which rdkafka's MockCluster
-        // cannot set. Nothing to wait for here.
-        //
-        // SAFETY: `owner` is alive and owns the mock cluster, so the handle is valid for these
-        // calls; the second only sets a number, under the cluster's lock.
-        unsafe {
-            let mock = rdkafka::bindings::rd_kafka_handle_mock_cluster(owner.client().native_ptr());
-            assert!(!mock.is_null(), "the client has a mock cluster");
-            rdkafka::bindings::rd_kafka_mock_group_initial_rebalance_delay_ms(mock, 0);
-        }
-        let mut settings = Settings::resolve(&Default::default()).expect("default settings");
-        settings.bootstrap_servers = owner.client().mock_cluster().unwrap().bootstrap_servers();
+        let kafka = MockKafka::new();
+        let mut settings = kafka.settings.clone();
         // When a member leaves, the mock waits a session timeout less a second for the others to
         // rejoin, even when none is left: short, so that a new session of the group gets its
         // partitions at once.
@@ -59,18 +43,10 @@ impl Cluster {
                 .kafka_properties
                 .insert(property.to_string(), value.to_string());
         }
-        let cluster = Cluster { owner, settings };
-        for (_, topic) in cluster.settings.topics.iter() {
-            cluster.mock().create_topic(topic, partitions, 1).unwrap();
+        for (_, topic) in settings.topics.iter() {
+            kafka.create_topic(topic, partitions);
         }
-        cluster
-    }
-
-    fn mock(&self) -> MockCluster<'_, DefaultProducerContext> {
-        self.owner
-            .client()
-            .mock_cluster()
-            .expect("the mock cluster")
+        Cluster { kafka, settings }
     }
 
     fn topic(&self, kind: TopicKind) -> &str {
@@ -78,12 +54,7 @@ impl Cluster {
     }
 
     fn client(&self) -> ClientConfig {
-        let mut config = ClientConfig::new();
-        config.set(
-            "bootstrap.servers",
-            self.settings.bootstrap_servers.as_str(),
-        );
-        config
+        self.kafka.client()
     }
 
     /// Writes messages and waits until the cluster has them all.
@@ -550,10 +521,7 @@ fn handled_offsets_are_committed_and_a_new_session_resumes_after_them() {
 fn rejected_messages_are_copied_untouched_to_the_dead_letter_topic() {
     let cluster = Cluster::new(1);
     let dead_letter_topic = "dead-letters";
-    cluster
-        .mock()
-        .create_topic(dead_letter_topic, 1, 1)
-        .expect("dead-letter topic");
+    cluster.kafka.create_topic(dead_letter_topic, 1);
     let mut with_headers = invalid(0, 101, Some(b"not json"));
     with_headers.headers = vec![("trace".to_string(), "t-1".to_string())];
     let messages = vec![
@@ -618,7 +586,7 @@ impl Handler for SharedRecorder {
     }
 }
 
-impl parallel::ParallelHandler for ThreadRecorders {
+impl threads::ParallelHandler for ThreadRecorders {
     type Error = TestError;
     type Worker = SharedRecorder;
 

@@ -1,21 +1,22 @@
-//! The event consumer: subscribes to ShopStream topics in a group, with offsets stored only after
-//! the caller has processed a message (at least once), and consumer lag per partition.
+//! The group consumer: subscribes to ShopStream topics in a consumer group, with offsets stored
+//! only after the caller has processed a message (at least once), and consumer lag per partition.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
+use rdkafka::ClientConfig;
 use rdkafka::client::ClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, RebalanceProtocol};
-use rdkafka::error::KafkaError;
+use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::message::BorrowedMessage;
+use rdkafka::metadata::Metadata;
 use rdkafka::statistics::Statistics;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaRespErr;
 use serde::Serialize;
 
 use crate::client::{Operation, ShopContext, TopicsError, client_config_with, probe_topics};
-use crate::consume::parallel::Router;
 use crate::settings::{Settings, TopicNames};
 use shopstream_core::TopicKind;
 
@@ -46,46 +47,79 @@ pub struct PartitionLag {
 pub trait RebalanceHook: Send + Sync {
     /// Partitions are about to be assigned; set each one's start offset in `partitions` (an
     /// offset left unset starts at the group's committed offset).
-    fn assign(&self, consumer: &BaseConsumer<LagContext>, partitions: &mut TopicPartitionList);
+    fn assign(
+        &self,
+        consumer: &BaseConsumer<EventConsumerContext>,
+        partitions: &mut TopicPartitionList,
+    );
 
     /// Partitions are about to be taken away; `lost` when the group already gave them to another
     /// member (this one was out of the group), so nothing may be committed for them.
     fn revoke(
         &self,
-        consumer: &BaseConsumer<LagContext>,
+        consumer: &BaseConsumer<EventConsumerContext>,
         partitions: &TopicPartitionList,
         lost: bool,
     );
 }
 
-/// Client context of the consumer: connection problems and the lag librdkafka's statistics report.
+/// Reading on several threads: told of every assignment change, inside the rebalance, so that
+/// each partition's queue goes to a worker of the consume loop. A trait, so that the consumer does
+/// not depend on the loop that drives it.
+pub(crate) trait PartitionRouter: Send {
+    /// `partitions` were just assigned: give each its own queue.
+    fn assigned(
+        &mut self,
+        consumer: &Arc<BaseConsumer<EventConsumerContext>>,
+        partitions: &TopicPartitionList,
+    );
+
+    /// `partitions` are about to be revoked: return once nothing of them is being handled.
+    fn revoking(&mut self, partitions: &TopicPartitionList);
+}
+
+/// Client context of the [`EventConsumer`]: the connection problems librdkafka reports, the
+/// per-partition figures of its statistics, and what a rebalance must do besides (re)assigning.
 #[derive(Default)]
-pub struct LagContext {
-    shop: ShopContext,
+pub struct EventConsumerContext {
+    problems: ShopContext,
+    statistics: PartitionStatistics,
+    rebalancing: Rebalancing,
+}
+
+/// What librdkafka's last statistics (every second) said of each partition, by (topic, partition).
+#[derive(Default)]
+struct PartitionStatistics {
     lag: Mutex<BTreeMap<(String, i32), i64>>,
-    /// High watermark per partition, from the same statistics.
-    high: Mutex<BTreeMap<(String, i32), i64>>,
+    high_watermark: Mutex<BTreeMap<(String, i32), i64>>,
+}
+
+/// What a rebalance does besides changing the assignment.
+#[derive(Default)]
+struct Rebalancing {
+    /// Told first of every rebalance (exactly once: commit on revoke, restore on assign).
     hook: Option<Arc<dyn RebalanceHook>>,
     /// The consumer itself, so that a rebalance can split partitions into queues of their own.
-    this: OnceLock<Weak<BaseConsumer<LagContext>>>,
+    this: OnceLock<Weak<BaseConsumer<EventConsumerContext>>>,
     /// Reading on several threads: hands each assigned partition's queue to a worker.
-    router: Mutex<Option<Router>>,
+    router: Mutex<Option<Box<dyn PartitionRouter>>>,
     /// A group that reads from the beginning: assigned partitions without a committed offset
     /// start explicitly at the earliest one.
     from_beginning: bool,
 }
 
-impl ClientContext for LagContext {
+impl ClientContext for EventConsumerContext {
     fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, message: &str) {
-        self.shop.log(level, fac, message);
+        self.problems.log(level, fac, message);
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
-        self.shop.error(error, reason);
+        self.problems.error(error, reason);
     }
 
     fn stats(&self, statistics: Statistics) {
-        let (Ok(mut lag), Ok(mut high)) = (self.lag.lock(), self.high.lock()) else {
+        let stats = &self.statistics;
+        let (Ok(mut lag), Ok(mut high)) = (stats.lag.lock(), stats.high_watermark.lock()) else {
             return;
         };
         for (topic, stats) in statistics.topics {
@@ -105,7 +139,8 @@ impl ClientContext for LagContext {
     }
 }
 
-impl ConsumerContext for LagContext {
+impl ConsumerContext for EventConsumerContext {
+    /// What rdkafka's default does, with the hook called first and the router told.
     fn rebalance(
         &self,
         consumer: &BaseConsumer<Self>,
@@ -116,30 +151,9 @@ impl ConsumerContext for LagContext {
             consumer.rebalance_protocol(),
             RebalanceProtocol::Cooperative
         );
-        // What rdkafka's default does, with the hook called first.
         let result = match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
-                if let Some(hook) = &self.hook {
-                    hook.assign(consumer, partitions);
-                }
-                if self.from_beginning {
-                    start_uncommitted_at_the_beginning(consumer, partitions);
-                }
-                let assigned = if cooperative {
-                    consumer.incremental_assign(partitions)
-                } else {
-                    consumer.assign(partitions)
-                };
-                // Split right after the assignment, before the first fetch answers: the
-                // partitions' messages then all go to their worker.
-                if assigned.is_ok()
-                    && let (Some(this), Ok(mut router)) =
-                        (self.this.get().and_then(Weak::upgrade), self.router.lock())
-                    && let Some(router) = router.as_mut()
-                {
-                    router.assigned(&this, partitions);
-                }
-                assigned
+                self.assign(consumer, partitions, cooperative)
             }
             other => {
                 if other != RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS {
@@ -148,21 +162,7 @@ impl ConsumerContext for LagContext {
                         rdkafka::types::RDKafkaErrorCode::from(other)
                     );
                 }
-                if let Some(hook) = &self.hook {
-                    hook.revoke(consumer, partitions, consumer.assignment_lost());
-                }
-                // Workers finish what they hold of these partitions (their offsets stored) before
-                // the revocation commits.
-                if let Ok(mut router) = self.router.lock()
-                    && let Some(router) = router.as_mut()
-                {
-                    router.revoking(partitions);
-                }
-                if cooperative {
-                    consumer.incremental_unassign(partitions)
-                } else {
-                    consumer.unassign()
-                }
+                self.revoke(consumer, partitions, cooperative)
             }
         };
         if let Err(error) = result {
@@ -171,12 +171,201 @@ impl ConsumerContext for LagContext {
     }
 }
 
+impl EventConsumerContext {
+    fn assign(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        partitions: &mut TopicPartitionList,
+        cooperative: bool,
+    ) -> KafkaResult<()> {
+        let rebalancing = &self.rebalancing;
+        if let Some(hook) = &rebalancing.hook {
+            hook.assign(consumer, partitions);
+        }
+        if rebalancing.from_beginning {
+            start_uncommitted_at_the_beginning(consumer, partitions);
+        }
+        let assigned = if cooperative {
+            consumer.incremental_assign(partitions)
+        } else {
+            consumer.assign(partitions)
+        };
+        // Split right after the assignment, before the first fetch answers: the partitions'
+        // messages then all go to their worker.
+        if assigned.is_ok()
+            && let (Some(this), Ok(mut router)) = (
+                rebalancing.this.get().and_then(Weak::upgrade),
+                rebalancing.router.lock(),
+            )
+            && let Some(router) = router.as_mut()
+        {
+            router.assigned(&this, partitions);
+        }
+        assigned
+    }
+
+    fn revoke(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        partitions: &TopicPartitionList,
+        cooperative: bool,
+    ) -> KafkaResult<()> {
+        if let Some(hook) = &self.rebalancing.hook {
+            hook.revoke(consumer, partitions, consumer.assignment_lost());
+        }
+        // Workers finish what they hold of these partitions (their offsets stored) before the
+        // revocation commits.
+        if let Ok(mut router) = self.rebalancing.router.lock()
+            && let Some(router) = router.as_mut()
+        {
+            router.revoking(partitions);
+        }
+        if cooperative {
+            consumer.incremental_unassign(partitions)
+        } else {
+            consumer.unassign()
+        }
+    }
+}
+
+/// The partitions (topic, partition) of the topics `names` in `metadata`, in its order.
+fn partitions_of(metadata: &Metadata, names: &[&str]) -> Vec<(String, i32)> {
+    metadata
+        .topics()
+        .iter()
+        .filter(|topic| names.contains(&topic.name()))
+        .flat_map(|topic| {
+            topic
+                .partitions()
+                .iter()
+                .map(|partition| (topic.name().to_string(), partition.id()))
+        })
+        .collect()
+}
+
+/// The consumer with its context; the context knows the consumer (weakly: it lives inside it).
+fn create_consumer(
+    settings: &Settings,
+    subscription: &Subscription,
+    client_id: &str,
+) -> Result<Arc<BaseConsumer<EventConsumerContext>>, ConsumerError> {
+    let manual = subscription.offsets.kept_by_caller();
+    let context = EventConsumerContext {
+        rebalancing: Rebalancing {
+            hook: match &subscription.offsets {
+                OffsetKeeping::Transactional(hook) => Some(Arc::clone(hook)),
+                _ => None,
+            },
+            // Not where KAFKA_AUTO_OFFSET_RESET says otherwise.
+            from_beginning: subscription.from_beginning
+                && !manual
+                && !settings.kafka_properties.contains_key("auto.offset.reset"),
+            ..Rebalancing::default()
+        },
+        ..EventConsumerContext::default()
+    };
+    let consumer: BaseConsumer<EventConsumerContext> =
+        consumer_config(settings, subscription, client_id)
+            .create_with_context(context)
+            .map_err(ConsumerError::Create)?;
+    let consumer = Arc::new(consumer);
+    let _ = consumer
+        .context()
+        .rebalancing
+        .this
+        .set(Arc::downgrade(&consumer));
+    Ok(consumer)
+}
+
+/// The consumer's librdkafka configuration: offsets stored only after processing, and fetching
+/// tuned for a live view and a bounded prefetch.
+fn consumer_config(
+    settings: &Settings,
+    subscription: &Subscription,
+    client_id: &str,
+) -> ClientConfig {
+    let manual = subscription.offsets.kept_by_caller();
+    let transactional = matches!(subscription.offsets, OffsetKeeping::Transactional(_));
+    client_config_with(
+        settings,
+        client_id,
+        &[
+            ("group.id", subscription.group.as_str()),
+            ("enable.auto.commit", if manual { "false" } else { "true" }),
+            // Only committed transactions' messages (with exactly-once, as its state is).
+            (
+                "isolation.level",
+                if transactional {
+                    "read_committed"
+                } else {
+                    "read_uncommitted"
+                },
+            ),
+            // Offsets are stored by `processed`, after the caller has handled the message.
+            ("enable.auto.offset.store", "false"),
+            (
+                "auto.offset.reset",
+                // Exactly once, every start offset is explicit: one out of range (events deleted
+                // by retention since the last commit) must stop the member, not silently jump.
+                if transactional {
+                    "error"
+                } else if subscription.from_beginning {
+                    "earliest"
+                } else {
+                    "latest"
+                },
+            ),
+            ("statistics.interval.ms", "1000"),
+            ("enable.partition.eof", "false"),
+            // librdkafka waits this long before fetching again once its queue is full (default
+            // 1 s): far too long for a consumer that drains its queue at a million events a
+            // second. At 10 ms the reader ran dry between fetches; at 1 ms it reads a backlog a
+            // fifth faster, and at 0 librdkafka spins.
+            ("fetch.queue.backoff.ms", "1"),
+            // A live view: the broker answers a fetch within 100 ms even with little new data.
+            ("fetch.wait.max.ms", "100"),
+            // Prefetch bounded: librdkafka's defaults (100,000 messages per partition, 64 MB
+            // queued, 50 MB fetches) held 90 MB reading a backlog, for no gain in speed.
+            ("queued.min.messages", "10000"),
+            ("queued.max.messages.kbytes", "16384"),
+            ("fetch.max.bytes", "8388608"),
+        ],
+    )
+}
+
+/// Subscribes in the group, or (offsets kept in a checkpoint) assigns every partition of the
+/// topics at its start offset.
+fn start_reading(
+    consumer: &BaseConsumer<EventConsumerContext>,
+    subscription: &Subscription,
+    names: &[&str],
+    partitions: &[(String, i32)],
+) -> KafkaResult<()> {
+    let OffsetKeeping::Assigned(offsets) = &subscription.offsets else {
+        return consumer.subscribe(names);
+    };
+    let mut assignment = TopicPartitionList::new();
+    for (topic, partition) in partitions {
+        let start = offsets
+            .get(topic)
+            .and_then(|next| next.get(partition))
+            .map(|&next| Offset::Offset(next))
+            .unwrap_or(if subscription.from_beginning {
+                Offset::Beginning
+            } else {
+                Offset::End
+            });
+        assignment.add_partition_offset(topic, *partition, start)?;
+    }
+    consumer.assign(&assignment)
+}
+
 /// Sets the partitions of `partitions` that have no committed offset to start at the earliest.
 /// librdkafka gets there by itself through `auto.offset.reset`, but only after a 100 ms back-off
 /// (it treats "no committed offset" as an error to retry), which every new group paid on start.
 /// Should the committed offsets not come, librdkafka's own way still applies.
 fn start_uncommitted_at_the_beginning(
-    consumer: &BaseConsumer<LagContext>,
+    consumer: &BaseConsumer<EventConsumerContext>,
     partitions: &mut TopicPartitionList,
 ) {
     let Ok(committed) = consumer.committed_offsets(partitions.clone(), COMMITTED_TIMEOUT) else {
@@ -223,6 +412,13 @@ pub enum OffsetKeeping {
     Transactional(Arc<dyn RebalanceHook>),
 }
 
+impl OffsetKeeping {
+    /// Whether the caller keeps the offsets (a checkpoint or transactions), not the group.
+    fn kept_by_caller(&self) -> bool {
+        !matches!(self, OffsetKeeping::Group)
+    }
+}
+
 impl std::fmt::Debug for OffsetKeeping {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -234,7 +430,7 @@ impl std::fmt::Debug for OffsetKeeping {
 }
 
 pub struct EventConsumer {
-    consumer: Arc<BaseConsumer<LagContext>>,
+    consumer: Arc<BaseConsumer<EventConsumerContext>>,
     /// The caller keeps the offsets: nothing is stored or committed here.
     manual: bool,
     names: TopicNames,
@@ -257,118 +453,17 @@ impl EventConsumer {
             .iter()
             .map(|&kind| settings.topics.name(kind))
             .collect();
-        let manual = !matches!(subscription.offsets, OffsetKeeping::Group);
-        let transactional = matches!(subscription.offsets, OffsetKeeping::Transactional(_));
-        let config = client_config_with(
-            settings,
-            client_id,
-            &[
-                ("group.id", subscription.group.as_str()),
-                ("enable.auto.commit", if manual { "false" } else { "true" }),
-                // Only committed transactions' messages (with exactly-once, as its state is).
-                (
-                    "isolation.level",
-                    if transactional {
-                        "read_committed"
-                    } else {
-                        "read_uncommitted"
-                    },
-                ),
-                // Offsets are stored by `processed`, after the caller has handled the message.
-                ("enable.auto.offset.store", "false"),
-                (
-                    "auto.offset.reset",
-                    // Exactly once, every start offset is explicit: one out of range (events
-                    // deleted by retention since the last commit) must stop the member, not
-                    // silently jump.
-                    if transactional {
-                        "error"
-                    } else if subscription.from_beginning {
-                        "earliest"
-                    } else {
-                        "latest"
-                    },
-                ),
-                ("statistics.interval.ms", "1000"),
-                ("enable.partition.eof", "false"),
-                // librdkafka waits this long before fetching again once its queue is full (default
-                // 1 s): far too long for a consumer that drains its queue at a million events a
-                // second. At 10 ms the reader ran dry between fetches; at 1 ms it reads a backlog a
-                // fifth faster, and at 0 librdkafka spins.
-                ("fetch.queue.backoff.ms", "1"),
-                // A live view: the broker answers a fetch within 100 ms even with little new data.
-                ("fetch.wait.max.ms", "100"),
-                // Prefetch bounded: librdkafka's defaults (100,000 messages per partition, 64 MB
-                // queued, 50 MB fetches) held 90 MB reading a backlog, for no gain in speed.
-                ("queued.min.messages", "10000"),
-                ("queued.max.messages.kbytes", "16384"),
-                ("fetch.max.bytes", "8388608"),
-            ],
-        );
-        let hook = match &subscription.offsets {
-            OffsetKeeping::Transactional(hook) => Some(Arc::clone(hook)),
-            _ => None,
-        };
-        let consumer: Arc<BaseConsumer<LagContext>> = Arc::new(
-            config
-                .create_with_context(LagContext {
-                    hook,
-                    // Not where KAFKA_AUTO_OFFSET_RESET says otherwise.
-                    from_beginning: subscription.from_beginning
-                        && !manual
-                        && !settings.kafka_properties.contains_key("auto.offset.reset"),
-                    ..LagContext::default()
-                })
-                .map_err(ConsumerError::Create)?,
-        );
-        // A weak reference: the context lives inside the consumer.
-        let _ = consumer.context().this.set(Arc::downgrade(&consumer));
-        let subscribe_error = |error| ConsumerError::Subscribe {
-            topics: names.join(", "),
-            error,
-        };
-        let partitions = metadata
-            .topics()
-            .iter()
-            .filter(|t| names.contains(&t.name()))
-            .flat_map(|t| {
-                t.partitions()
-                    .iter()
-                    .map(|p| (t.name().to_string(), p.id()))
-            })
-            .collect();
-        match &subscription.offsets {
-            OffsetKeeping::Group | OffsetKeeping::Transactional(_) => {
-                consumer.subscribe(&names).map_err(subscribe_error)?
+        let partitions = partitions_of(&metadata, &names);
+        let consumer = create_consumer(settings, subscription, client_id)?;
+        start_reading(&consumer, subscription, &names, &partitions).map_err(|error| {
+            ConsumerError::Subscribe {
+                topics: names.join(", "),
+                error,
             }
-            OffsetKeeping::Assigned(offsets) => {
-                let mut assignment = TopicPartitionList::new();
-                for topic in metadata
-                    .topics()
-                    .iter()
-                    .filter(|t| names.contains(&t.name()))
-                {
-                    for partition in topic.partitions() {
-                        let start = offsets
-                            .get(topic.name())
-                            .and_then(|p| p.get(&partition.id()))
-                            .map(|&next| Offset::Offset(next))
-                            .unwrap_or(if subscription.from_beginning {
-                                Offset::Beginning
-                            } else {
-                                Offset::End
-                            });
-                        assignment
-                            .add_partition_offset(topic.name(), partition.id(), start)
-                            .map_err(subscribe_error)?;
-                    }
-                }
-                consumer.assign(&assignment).map_err(subscribe_error)?;
-            }
-        }
+        })?;
         Ok(EventConsumer {
             consumer,
-            manual,
+            manual: subscription.offsets.kept_by_caller(),
             names: settings.topics.clone(),
             servers: settings.bootstrap_servers.clone(),
             partitions,
@@ -387,14 +482,14 @@ impl EventConsumer {
     }
 
     /// The librdkafka consumer, for the exactly-once machinery (group metadata, positions).
-    pub fn base(&self) -> &BaseConsumer<LagContext> {
+    pub fn base(&self) -> &BaseConsumer<EventConsumerContext> {
         &self.consumer
     }
 
     /// Hands each assigned partition's queue to `router` from now on (its current assignment
     /// too), or with None takes them back.
-    pub(crate) fn route_partitions(&self, router: Option<Router>) {
-        let Ok(mut slot) = self.consumer.context().router.lock() else {
+    pub(crate) fn route_partitions(&self, router: Option<Box<dyn PartitionRouter>>) {
+        let Ok(mut slot) = self.consumer.context().rebalancing.router.lock() else {
             return;
         };
         *slot = router;
@@ -455,8 +550,13 @@ impl EventConsumer {
     /// not known yet, the statistics' own lag.
     pub fn lag(&self) -> Vec<PartitionLag> {
         let context = self.consumer.context();
-        let stats_lag = context.lag.lock().map(|l| l.clone()).unwrap_or_default();
-        let high = context.high.lock().map(|h| h.clone()).unwrap_or_default();
+        let statistics = &context.statistics;
+        let stats_lag = statistics.lag.lock().map(|l| l.clone()).unwrap_or_default();
+        let high = statistics
+            .high_watermark
+            .lock()
+            .map(|h| h.clone())
+            .unwrap_or_default();
         let mut lags: BTreeMap<(String, i32), i64> = stats_lag;
         if let Ok(positions) = self.consumer.position() {
             for element in positions.elements() {
@@ -480,7 +580,8 @@ impl EventConsumer {
     fn known_high(&self) -> BTreeMap<(String, i32), i64> {
         self.consumer
             .context()
-            .high
+            .statistics
+            .high_watermark
             .lock()
             .map(|h| h.clone())
             .unwrap_or_default()
@@ -565,7 +666,7 @@ impl EventConsumer {
     pub fn last_problem(&self) -> Option<String> {
         self.consumer
             .context()
-            .shop
+            .problems
             .last_problem()
             .map(|p| p.reason)
     }
