@@ -5,8 +5,8 @@ use std::time::Duration;
 use clap::Args;
 use shopstream_core::TopicKind;
 use shopstream_kafka::Settings;
-use shopstream_kafka::consume::{Limits, Session};
-use shopstream_kafka::consumer::{OffsetKeeping, Subscription};
+use shopstream_kafka::consume_loop::{Limits, Session};
+use shopstream_kafka::group_consumer::{OffsetKeeping, Subscription};
 
 /// Flags both consumers take.
 #[derive(Debug, Args)]

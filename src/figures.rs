@@ -17,9 +17,9 @@ use shopstream_core::windows::{
     EventTimeReport, EventTimeWindows, Placement, WindowRules, reader_clock,
 };
 use shopstream_kafka::Settings;
-use shopstream_kafka::consume::Incoming;
-use shopstream_kafka::consumer::{LagContext, OffsetKeeping, PartitionLag};
+use shopstream_kafka::consume_loop::Incoming;
 use shopstream_kafka::exactly_once::{self, ExactlyOnce};
+use shopstream_kafka::group_consumer::{EventConsumerContext, OffsetKeeping, PartitionLag};
 
 pub enum Figures {
     /// This process's engine and the offsets it covers; saved to `path` when given.
@@ -233,7 +233,7 @@ impl Figures {
     pub fn record(
         &mut self,
         incoming: &Incoming<'_>,
-        consumer: &BaseConsumer<LagContext>,
+        consumer: &BaseConsumer<EventConsumerContext>,
     ) -> anyhow::Result<Placement> {
         let placement = match self {
             Figures::Local {
@@ -275,7 +275,7 @@ impl Figures {
 
     /// Between messages: saves or commits what waited a second, closes the windows idleness lets
     /// close.
-    pub fn tick(&mut self, consumer: &BaseConsumer<LagContext>) -> anyhow::Result<()> {
+    pub fn tick(&mut self, consumer: &BaseConsumer<EventConsumerContext>) -> anyhow::Result<()> {
         match self {
             Figures::Local {
                 state,
@@ -306,7 +306,7 @@ impl Figures {
 
     /// Saves or commits everything (at exit); a group member then reads the state topic to its
     /// end, so its final figures include every member's last commit.
-    pub fn finish(&mut self, consumer: &BaseConsumer<LagContext>) -> anyhow::Result<()> {
+    pub fn finish(&mut self, consumer: &BaseConsumer<EventConsumerContext>) -> anyhow::Result<()> {
         match self {
             Figures::Local {
                 state,

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use shopstream_kafka::Settings;
 use shopstream_kafka::admin::TopicAdmin;
-use shopstream_kafka::consumer::PartitionLag;
 use shopstream_kafka::exactly_once::StateReader;
+use shopstream_kafka::group_consumer::PartitionLag;
 
 use crate::figures::{self, Snapshot};
 use crate::serve::Dashboard;

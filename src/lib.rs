@@ -87,18 +87,9 @@ pub fn matches_or_generate(command: clap::Command) -> clap::ArgMatches {
     matches
 }
 
-/// "10", "10s", "250ms", "2m": a bare number is seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    if let Ok(seconds) = text.parse::<f64>() {
-        return if seconds.is_finite() && seconds >= 0.0 {
-            Ok(Duration::from_secs_f64(seconds))
-        } else {
-            Err(format!("{text} is not a duration"))
-        };
-    }
-    humantime::parse_duration(text).map_err(|e| format!("{text} is not a duration ({e})"))
-}
+/// "10", "10s", "250ms", "2m": a bare number is seconds; flags read lengths of time as the
+/// settings do, with the same message.
+pub use shopstream_kafka::settings::parse_duration;
 
 /// Sets up logging (stderr; RUST_LOG overrides -v) and colour (see `colour`), then logs the
 /// versions in use at debug.

@@ -11,8 +11,8 @@ use colored::Colorize;
 use shopstream_core::Timestamp;
 use shopstream_core::metrics::MetricsEngine;
 use shopstream_core::windows::{Placement, window_start};
-use shopstream_kafka::consume::parallel::ParallelHandler;
-use shopstream_kafka::consume::{Handler, Incoming, Limits, Session};
+use shopstream_kafka::consume_loop::threads::ParallelHandler;
+use shopstream_kafka::consume_loop::{Handler, Incoming, Limits, Session};
 
 use crate::figures::{self, Figures};
 use crate::report_printer::{ReportKind, ReportPrinter};

@@ -7,7 +7,7 @@
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use shopstream_core::metrics::{Report, TOP, TopProduct};
 use shopstream_core::windows::{EventTimeReport, WindowFigures};
-use shopstream_kafka::consumer::PartitionLag;
+use shopstream_kafka::group_consumer::PartitionLag;
 
 /// The width of the terminal on stdout: `None` when stdout is not a terminal, or when the
 /// terminal cannot say or says 0 columns.

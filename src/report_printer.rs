@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use colored::Colorize;
-use shopstream_kafka::consumer::PartitionLag;
+use shopstream_kafka::group_consumer::PartitionLag;
 
 use crate::figures::{Snapshot, describe_coverage};
 use crate::report;

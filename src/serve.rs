@@ -23,7 +23,7 @@ use shopstream_core::group_state::Coverage;
 use shopstream_core::metrics::{MetricsEngine, Report};
 use shopstream_core::windows::EventTimeReport;
 use shopstream_core::{PerTopic, TopicKind};
-use shopstream_kafka::consumer::PartitionLag;
+use shopstream_kafka::group_consumer::PartitionLag;
 use strum::VariantArray;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::IntervalStream;

@@ -10,8 +10,8 @@ use shopstream::consumer_args::ConsumeArgs;
 use shopstream::describe;
 use shopstream::{CommonArgs, KafkaArgs};
 use shopstream_core::Event;
-use shopstream_kafka::consume::{Handler, Incoming, Session};
-use shopstream_kafka::consumer::OffsetKeeping;
+use shopstream_kafka::consume_loop::{Handler, Incoming, Session};
+use shopstream_kafka::group_consumer::OffsetKeeping;
 
 /// Show every event of product-events, purchases and user-events as it arrives.
 ///

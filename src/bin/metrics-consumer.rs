@@ -16,7 +16,7 @@ use shopstream::{CommonArgs, KafkaArgs, setting_help, setting_parser};
 use shopstream_core::PerTopic;
 use shopstream_core::windows::WindowRules;
 use shopstream_kafka::Settings;
-use shopstream_kafka::consume::Session;
+use shopstream_kafka::consume_loop::Session;
 use shopstream_kafka::exactly_once;
 
 /// Business metrics over product-events, purchases and user-events, live.
@@ -214,7 +214,7 @@ fn open_figures(
     group: &str,
     threads: usize,
     window_rules: Option<WindowRules>,
-) -> anyhow::Result<(Figures, shopstream_kafka::consumer::OffsetKeeping)> {
+) -> anyhow::Result<(Figures, shopstream_kafka::group_consumer::OffsetKeeping)> {
     let topics: Vec<String> = cli
         .consume
         .topic_kinds()

@@ -9,7 +9,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use shopstream_core::metrics::Report;
-use shopstream_kafka::consumer::PartitionLag;
+use shopstream_kafka::group_consumer::PartitionLag;
 
 type Labels = Vec<(String, String)>;
 

@@ -2,7 +2,7 @@
 //!
 //! [`SETTINGS`] is the one table of settings: parsing and validation of the environment and .env,
 //! [`Settings::describe`], the flags' help, defaults and checks (through [`Setting::parse`]), and
-//! the README and .env (checked by tests against it) all come from it. The binaries apply their
+//! the book's table in docs/configuration.md and .env (checked by tests against it) all come from it. The binaries apply their
 //! flags on top of [`Settings::load`]; this module resolves the other three layers, so that the
 //! layering is tested here without a process environment.
 //!

@@ -18,9 +18,9 @@ pub struct Setting {
     /// The built-in default.
     pub default: &'static str,
     pub kind: Kind,
-    /// What it sets, in a few words (flag help, README, describe).
+    /// What it sets, in a few words (flag help, docs/configuration.md, describe).
     pub about: &'static str,
-    /// The command-line flags that override it, as written in the README.
+    /// The command-line flags that override it, as written in docs/configuration.md.
     pub flags: &'static str,
 }
 

@@ -265,10 +265,9 @@ fn every_default_passes_its_own_checks() {
     }
 }
 
-/// The README's settings table as the table declares it.
-fn readme_table() -> String {
-    let mut table =
-        String::from("| setting | default | flags | what it sets |\n|---|---|---|---|\n");
+/// The book's settings table (docs/configuration.md) as the table declares it.
+fn settings_table() -> String {
+    let mut table = format!("{SETTINGS_TABLE_HEADER}\n|---|---|---|---|\n");
     for setting in SETTINGS {
         let default = match setting.default {
             "" => "(empty)".to_string(),
@@ -293,16 +292,43 @@ fn readme_table() -> String {
     table
 }
 
+/// README.md and every page of the book under docs/: the pages that show a settings table.
+fn pages_with_a_settings_table(root: &Path) -> Vec<(PathBuf, String)> {
+    let mut pages = vec![root.join("README.md")];
+    let docs = std::fs::read_dir(root.join("docs")).unwrap();
+    pages.extend(docs.map(|entry| entry.unwrap().path()));
+    pages
+        .into_iter()
+        .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).unwrap();
+            (path, text)
+        })
+        .filter(|(_, text)| text.contains(SETTINGS_TABLE_HEADER))
+        .collect()
+}
+
+const SETTINGS_TABLE_HEADER: &str = "| setting | default | flags | what it sets |";
+
 #[test]
-fn readme_and_dotenv_list_exactly_the_settings_of_the_table() {
+fn the_book_and_dotenv_list_exactly_the_settings_of_the_table() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let table = readme_table();
+    let table = settings_table();
+    let pages = pages_with_a_settings_table(&root);
     assert!(
-        readme.contains(&table),
-        "README.md's settings table differs from SETTINGS in crates/kafka/src/settings.rs; \
-         it should read:\n{table}"
+        pages
+            .iter()
+            .any(|(path, _)| path.ends_with("docs/configuration.md")),
+        "docs/configuration.md must show the settings table; it should read:\n{table}"
     );
+    for (path, text) in &pages {
+        assert!(
+            text.contains(&table),
+            "{}'s settings table differs from SETTINGS in crates/kafka/src/settings/table.rs; \
+             it should read:\n{table}",
+            path.display()
+        );
+    }
     let dotenv = read_dotenv(&root.join(".env")).unwrap();
     let listed: Vec<(&str, &str)> = dotenv
         .iter()
