@@ -13,11 +13,13 @@
 
 pub mod admin;
 pub mod client;
+pub mod commit_cadence;
 pub mod consume;
 pub mod consumer;
 pub mod dead_letter;
 pub mod exactly_once;
 pub mod producer;
+pub mod retry;
 pub mod settings;
 
 pub use settings::{Settings, TopicNames};
