@@ -124,36 +124,7 @@ impl Transactor {
             .begin_transaction()
             .map_err(|e| self.failed(e, "begin"))?;
         for (key, value) in records {
-            let mut record = BaseRecord::<[u8], [u8]>::to(&self.topic)
-                .key(key)
-                .payload(value);
-            // The queue holds 100,000 messages by default; a full one drains as we poll.
-            loop {
-                match self.producer.send(record) {
-                    Ok(()) => break,
-                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                        record = back;
-                        self.producer.poll(Duration::from_millis(10));
-                    }
-                    Err((
-                        KafkaError::MessageProduction(
-                            code @ (RDKafkaErrorCode::MessageSizeTooLarge
-                            | RDKafkaErrorCode::InvalidArgument
-                            | RDKafkaErrorCode::UnknownTopic
-                            | RDKafkaErrorCode::UnknownTopicOrPartition),
-                        ),
-                        _,
-                    )) => {
-                        let _ = self.producer.abort_transaction(self.timeout);
-                        return Err(CommitFailure::Fatal(ExactlyOnceError::Producer(format!(
-                            "cannot write a state record of {} bytes to {}: {code}",
-                            value.len(),
-                            self.topic
-                        ))));
-                    }
-                    Err((error, _)) => return Err(self.abort(self.failed(error, "write"))),
-                }
-            }
+            self.write(key, value)?;
         }
         let written = started.elapsed();
         self.send_offsets(offsets, group)?;
@@ -179,6 +150,41 @@ impl Transactor {
             "transaction committed in {:?} (records queued {written:?}, offsets sent {offsets_sent:?})",
             started.elapsed()
         );
+        Ok(())
+    }
+
+    /// Writes one state record into the open transaction.
+    fn write(&self, key: &[u8], value: &[u8]) -> Result<(), CommitFailure> {
+        let mut record = BaseRecord::<[u8], [u8]>::to(&self.topic)
+            .key(key)
+            .payload(value);
+        // The queue holds 100,000 messages by default; a full one drains as we poll.
+        loop {
+            match self.producer.send(record) {
+                Ok(()) => break,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    record = back;
+                    self.producer.poll(Duration::from_millis(10));
+                }
+                Err((
+                    KafkaError::MessageProduction(
+                        code @ (RDKafkaErrorCode::MessageSizeTooLarge
+                        | RDKafkaErrorCode::InvalidArgument
+                        | RDKafkaErrorCode::UnknownTopic
+                        | RDKafkaErrorCode::UnknownTopicOrPartition),
+                    ),
+                    _,
+                )) => {
+                    let _ = self.producer.abort_transaction(self.timeout);
+                    return Err(CommitFailure::Fatal(ExactlyOnceError::Producer(format!(
+                        "cannot write a state record of {} bytes to {}: {code}",
+                        value.len(),
+                        self.topic
+                    ))));
+                }
+                Err((error, _)) => return Err(self.abort(self.failed(error, "write"))),
+            }
+        }
         Ok(())
     }
 
