@@ -1,4 +1,5 @@
-//! Topic administration: create, describe, delete and recreate the topics ShopStream uses.
+//! Topic administration: create, describe, delete and recreate the topics ShopStream uses, and
+//! [`ensure_topic`]: the one blocking call that creates a missing topic (dead letters, state).
 
 use std::time::{Duration, Instant};
 

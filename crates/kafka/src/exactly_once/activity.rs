@@ -41,3 +41,6 @@ impl Counters {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -80,3 +80,6 @@ impl OwnedPartitions {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
