@@ -69,7 +69,8 @@ pub enum ExactlyOnceError {
     #[error("the consumer is not in its group yet (no group metadata to commit with)")]
     NoGroupMetadata,
     #[error(
-        "{topic}/{partition}: the group's state on {state_topic} keeps windows of event time          that cannot go on ({source}); start over with a new --group, or keep their width"
+        "{topic}/{partition}: the group's state on {state_topic} keeps windows of event time \
+         that cannot go on ({source}); start over with a new --group, or keep their width"
     )]
     Windows {
         topic: String,

@@ -35,7 +35,8 @@ impl Member {
             None => {
                 if engine.messages() > 0 {
                     tracing::warn!(
-                        "{topic}/{partition}: the group's state was kept without --window: its                          windows start with the events read from now on"
+                        "{topic}/{partition}: the group's state was kept without --window: its \
+                         windows start with the events read from now on"
                     );
                 }
                 EventTimeWindows::new(rules)
