@@ -17,6 +17,7 @@ use shopstream_core::windows::{
     EventTimeReport, EventTimeWindows, Placement, WindowRules, reader_clock,
 };
 use shopstream_kafka::Settings;
+use shopstream_kafka::commit_cadence::CommitCadence;
 use shopstream_kafka::consume_loop::Incoming;
 use shopstream_kafka::exactly_once::{self, ExactlyOnce};
 use shopstream_kafka::group_consumer::{EventConsumerContext, OffsetKeeping, PartitionLag};
@@ -26,7 +27,7 @@ pub enum Figures {
     Local {
         state: Box<Checkpoint>,
         path: Option<PathBuf>,
-        commit_every: u64,
+        cadence: CommitCadence,
         unsaved: u64,
         last_save: Instant,
     },
@@ -135,7 +136,7 @@ impl Figures {
         Figures::Local {
             state: Box::new(state),
             path,
-            commit_every,
+            cadence: CommitCadence::new(commit_every),
             unsaved: 0,
             last_save: Instant::now(),
         }
@@ -239,7 +240,7 @@ impl Figures {
             Figures::Local {
                 state,
                 path,
-                commit_every,
+                cadence,
                 unsaved,
                 last_save,
             } => {
@@ -248,7 +249,7 @@ impl Figures {
                 // Only a checkpoint needs saving; without one, no clock read per message.
                 if let Some(path) = path {
                     *unsaved += 1;
-                    if *unsaved >= *commit_every || last_save.elapsed() >= Duration::from_secs(1) {
+                    if cadence.due(*unsaved, last_save.elapsed()) {
                         save(state, path, unsaved, last_save)?;
                     }
                 }
@@ -280,16 +281,16 @@ impl Figures {
             Figures::Local {
                 state,
                 path,
+                cadence,
                 unsaved,
                 last_save,
-                ..
             } => {
                 if let Some(windows) = state.engine.windows_mut() {
                     windows.close(reader_clock());
                 }
                 if let Some(path) = path
                     && *unsaved > 0
-                    && last_save.elapsed() >= Duration::from_secs(1)
+                    && cadence.overdue(last_save.elapsed())
                 {
                     save(state, path, unsaved, last_save)?
                 }

@@ -1,4 +1,5 @@
-//! Topic administration: create, describe, delete and recreate the topics ShopStream uses.
+//! Topic administration: create, describe, delete and recreate the topics ShopStream uses, and
+//! [`ensure_topic`]: the one blocking call that creates a missing topic (dead letters, state).
 
 use std::time::{Duration, Instant};
 
@@ -8,6 +9,7 @@ use rdkafka::types::RDKafkaErrorCode;
 use serde::Serialize;
 
 use crate::client::{ConnectError, ShopContext, client_config, probe_cluster};
+use crate::retry::{self, Retry, Schedule};
 use crate::settings::Settings;
 
 /// A topic as the cluster reports it.
@@ -73,8 +75,26 @@ pub enum CreateOutcome {
     Exists(TopicInfo),
 }
 
+impl CreateOutcome {
+    pub fn created(&self) -> bool {
+        matches!(self, CreateOutcome::Created(_))
+    }
+}
+
+/// The cleanup.policy a topic is created with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cleanup {
+    /// Kafka's default: old segments are deleted (the event and dead-letter topics).
+    Delete,
+    /// Compacted: the latest record of every key stays (the exactly-once state topic). An
+    /// existing topic that is not compacted is refused: it would lose that state.
+    Compact,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
+    #[error("cannot start the runtime for the admin client")]
+    Runtime(#[source] std::io::Error),
     #[error(transparent)]
     Connect(#[from] ConnectError),
     #[error("cannot create topic {topic}: {reason}")]
@@ -119,6 +139,24 @@ const COMPACTED: &[(&str, &str)] = &[
     ("segment.ms", "600000"),
     ("min.cleanable.dirty.ratio", "0.1"),
 ];
+
+/// Makes sure topic `name` exists, creating it with `shape` and `cleanup` (as setup-topics
+/// would) when it is missing; with [`Cleanup::Compact`], refuses an existing topic that is not
+/// compacted. Blocks: connects (failing within `timeout`) and runs its own runtime.
+pub fn ensure_topic(
+    settings: &Settings,
+    name: &str,
+    shape: TopicShape,
+    cleanup: Cleanup,
+    timeout: Duration,
+) -> Result<CreateOutcome, AdminError> {
+    let admin = TopicAdmin::connect(settings, timeout)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .map_err(AdminError::Runtime)?;
+    runtime.block_on(admin.ensure(name, shape, cleanup))
+}
 
 pub struct TopicAdmin {
     admin: AdminClient<ShopContext>,
@@ -206,7 +244,16 @@ impl TopicAdmin {
         name: &str,
         shape: TopicShape,
     ) -> Result<CreateOutcome, AdminError> {
-        let outcomes = self.create_with(&[name], shape, COMPACTED).await?;
+        self.create_one(name, shape, COMPACTED).await
+    }
+
+    async fn create_one(
+        &self,
+        name: &str,
+        shape: TopicShape,
+        config: &[(&str, &str)],
+    ) -> Result<CreateOutcome, AdminError> {
+        let outcomes = self.create_with(&[name], shape, config).await?;
         outcomes
             .into_iter()
             .next()
@@ -214,6 +261,26 @@ impl TopicAdmin {
                 topic: name.to_string(),
                 reason: "not listed after creation".to_string(),
             })
+    }
+
+    /// See [`ensure_topic`].
+    pub async fn ensure(
+        &self,
+        name: &str,
+        shape: TopicShape,
+        cleanup: Cleanup,
+    ) -> Result<CreateOutcome, AdminError> {
+        let outcome = match self.describe(&[name])?.pop() {
+            Some(info) => CreateOutcome::Exists(info),
+            None => match cleanup {
+                Cleanup::Delete => self.create_one(name, shape, &[]).await?,
+                Cleanup::Compact => self.create_one(name, shape, COMPACTED).await?,
+            },
+        };
+        if cleanup == Cleanup::Compact {
+            self.check_compacted(name).await?;
+        }
+        Ok(outcome)
     }
 
     /// The topic's cleanup.policy (`delete`, `compact` or `compact,delete`).
@@ -288,59 +355,8 @@ impl TopicAdmin {
             .chain(min_insync.as_deref().map(|n| ("min.insync.replicas", n)))
             .collect();
         let deadline = Instant::now() + self.timeout;
-        let mut pending = missing.clone();
-        // A topic deleted a moment ago is "marked for deletion" for a while: retry those.
-        while !pending.is_empty() {
-            let new_topics: Vec<NewTopic<'_>> = pending
-                .iter()
-                .map(|n| {
-                    config.iter().fold(
-                        NewTopic::new(
-                            n,
-                            shape.partitions,
-                            TopicReplication::Fixed(shape.replication_factor),
-                        ),
-                        |topic, (key, value)| topic.set(key, value),
-                    )
-                })
-                .collect();
-            let results = self
-                .admin
-                .create_topics(&new_topics, &self.options())
-                .await
-                .map_err(|error| AdminError::Request {
-                    timeout: self.timeout,
-                    error,
-                })?;
-            let mut retry = Vec::new();
-            for result in results {
-                match result {
-                    Ok(_) => {}
-                    Err((topic, RDKafkaErrorCode::TopicAlreadyExists))
-                        if Instant::now() < deadline
-                            && !existing.iter().any(|e| e.name == topic) =>
-                    {
-                        retry.push(topic)
-                    }
-                    Err((topic, code)) => {
-                        let reason = match code {
-                            RDKafkaErrorCode::TopicAuthorizationFailed
-                            | RDKafkaErrorCode::ClusterAuthorizationFailed => {
-                                "not authorized (the broker's ACLs must allow this user to create \
-                                 topics)"
-                                    .to_string()
-                            }
-                            code => code.to_string(),
-                        };
-                        return Err(AdminError::Create { topic, reason });
-                    }
-                }
-            }
-            pending.retain(|n| retry.iter().any(|r| r == n));
-            if !pending.is_empty() {
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
-        }
+        self.create_missing(&missing, &existing, shape, &config, deadline)
+            .await?;
         let now = self.wait_until_visible(names, deadline).await?;
         Ok(now
             .into_iter()
@@ -352,6 +368,62 @@ impl TopicAdmin {
                 }
             })
             .collect())
+    }
+
+    /// Creates the `missing` topics. A topic deleted a moment ago is "marked for deletion" for a
+    /// while, and its creation answers TopicAlreadyExists: those are asked again until `deadline`.
+    async fn create_missing(
+        &self,
+        missing: &[&str],
+        existing: &[TopicInfo],
+        shape: TopicShape,
+        config: &[(&str, &str)],
+        deadline: Instant,
+    ) -> Result<(), AdminError> {
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut pending: Vec<&str> = missing.to_vec();
+        let schedule = Schedule::until(deadline).pausing(Duration::from_millis(250));
+        retry::run_async(
+            schedule,
+            async |_| {
+                let new_topics: Vec<NewTopic<'_>> = pending
+                    .iter()
+                    .map(|name| new_topic(name, shape, config))
+                    .collect();
+                let results = self
+                    .admin
+                    .create_topics(&new_topics, &self.options())
+                    .await
+                    .map_err(|error| AdminError::Request {
+                        timeout: self.timeout,
+                        error,
+                    })?;
+                let mut again = Vec::new();
+                for result in results {
+                    match result {
+                        Ok(_) => {}
+                        Err((topic, RDKafkaErrorCode::TopicAlreadyExists))
+                            if !existing.iter().any(|e| e.name == topic) =>
+                        {
+                            again.push(topic)
+                        }
+                        Err((topic, code)) => return Err(Retry::Stop(create_error(topic, code))),
+                    }
+                }
+                pending.retain(|n| again.iter().any(|r| r == n));
+                match again.into_iter().next() {
+                    None => Ok(()),
+                    Some(topic) => Err(Retry::Again(create_error(
+                        topic,
+                        RDKafkaErrorCode::TopicAlreadyExists,
+                    ))),
+                }
+            },
+            retry::quietly,
+        )
+        .await
     }
 
     /// Kafka would refuse these too, in its own words; said here with the numbers and the flags.
@@ -400,15 +472,21 @@ impl TopicAdmin {
             }
         }
         let deadline = Instant::now() + self.timeout;
-        while !self.describe(&refs)?.is_empty() {
-            if Instant::now() >= deadline {
-                return Err(AdminError::Delete {
+        let schedule = Schedule::until(deadline).pausing(Duration::from_millis(200));
+        retry::run_async(
+            schedule,
+            async |_| {
+                if self.describe(&refs)?.is_empty() {
+                    return Ok(());
+                }
+                Err(Retry::Again(AdminError::Delete {
                     topic: refs.join(", "),
                     reason: format!("still listed {}s after deletion", self.timeout.as_secs()),
-                });
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+                }))
+            },
+            retry::quietly,
+        )
+        .await?;
         Ok(existing)
     }
 
@@ -419,55 +497,48 @@ impl TopicAdmin {
         names: &[&str],
         deadline: Instant,
     ) -> Result<Vec<TopicInfo>, AdminError> {
-        loop {
-            let described = self.describe(names)?;
-            if described.len() == names.len() {
-                return Ok(described);
-            }
-            if Instant::now() >= deadline {
-                return Err(AdminError::Create {
+        let schedule = Schedule::until(deadline).pausing(Duration::from_millis(100));
+        retry::run_async(
+            schedule,
+            async |_| {
+                let described = self.describe(names)?;
+                if described.len() == names.len() {
+                    return Ok(described);
+                }
+                Err(Retry::Again(AdminError::Create {
                     topic: names.join(", "),
                     reason: "created but not yet visible in the cluster metadata".to_string(),
-                });
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+                }))
+            },
+            retry::quietly,
+        )
+        .await
     }
+}
+
+/// A topic to create, with `shape` and the topic configuration `config`.
+fn new_topic<'a>(name: &'a str, shape: TopicShape, config: &[(&'a str, &'a str)]) -> NewTopic<'a> {
+    config.iter().fold(
+        NewTopic::new(
+            name,
+            shape.partitions,
+            TopicReplication::Fixed(shape.replication_factor),
+        ),
+        |topic, (key, value)| topic.set(key, value),
+    )
+}
+
+/// Why Kafka refused to create `topic`, in words that say what to do about an ACL.
+fn create_error(topic: String, code: RDKafkaErrorCode) -> AdminError {
+    let reason = match code {
+        RDKafkaErrorCode::TopicAuthorizationFailed
+        | RDKafkaErrorCode::ClusterAuthorizationFailed => {
+            "not authorized (the broker's ACLs must allow this user to create topics)".to_string()
+        }
+        code => code.to_string(),
+    };
+    AdminError::Create { topic, reason }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn shape(replication_factor: i32, min_insync_replicas: i32) -> TopicShape {
-        let settings = Settings {
-            partitions: 3,
-            replication_factor,
-            min_insync_replicas,
-            ..Settings::default()
-        };
-        TopicShape::of(&settings)
-    }
-
-    #[test]
-    fn min_insync_replicas_is_two_with_three_replicas_unless_set() {
-        assert_eq!(shape(1, 0).min_insync_replicas, None);
-        assert_eq!(shape(2, 0).min_insync_replicas, None);
-        assert_eq!(shape(3, 0).min_insync_replicas, Some(2));
-        assert_eq!(shape(5, 0).min_insync_replicas, Some(2));
-        assert_eq!(shape(3, 3).min_insync_replicas, Some(3));
-        assert_eq!(shape(1, 1).min_insync_replicas, Some(1));
-    }
-
-    #[test]
-    fn a_partition_is_under_replicated_while_a_replica_is_out_of_sync() {
-        let layout = |in_sync: Vec<i32>| PartitionLayout {
-            partition: 0,
-            leader: 1,
-            replicas: vec![1, 2, 3],
-            in_sync,
-        };
-        assert!(!layout(vec![1, 2, 3]).under_replicated());
-        assert!(layout(vec![1, 3]).under_replicated());
-    }
-}
+mod tests;

@@ -11,6 +11,7 @@ use rdkafka::metadata::Metadata;
 use rdkafka::producer::{BaseProducer, Producer};
 use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr};
 
+use crate::retry::{self, Retry, Schedule};
 use crate::settings::Settings;
 use shopstream_core::TopicKind;
 
@@ -242,7 +243,6 @@ fn probe(
         .map_err(ConnectError::Config)?;
     let servers = &settings.bootstrap_servers;
     let started = Instant::now();
-    let deadline = started + timeout;
     // A TLS port spoken to in plaintext takes the connection, then hangs up on the first request;
     // librdkafka often reports only "brokers are down" for it. Nothing else that accepts a
     // connection does that for long, so it ends the wait after a grace period.
@@ -251,54 +251,99 @@ fn probe(
         .get("security.protocol")
         .is_none_or(|protocol| !protocol.to_ascii_lowercase().ends_with("ssl"));
     let mut hung_up_since: Option<Instant> = None;
-    loop {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        let result = probe
-            .client()
-            .fetch_metadata(None, remaining.min(Duration::from_millis(300)));
-        probe.poll(Duration::ZERO);
-        let problem = probe.context().last_problem();
-        if let Some(problem) = &problem {
-            let (servers, reason) = (servers.clone(), problem.reason.clone());
-            match problem.kind {
-                ProblemKind::Authentication => {
-                    return Err(ConnectError::Authentication { servers, reason });
-                }
-                ProblemKind::Tls => return Err(ConnectError::Tls { servers, reason }),
-                ProblemKind::Connection => {}
+    let schedule = Schedule::until(started + timeout).pausing(Duration::from_millis(50));
+    let answer = retry::run(
+        schedule,
+        |attempt| {
+            let (reason, hung_up) = match ask_for_brokers(&probe, servers, attempt.left) {
+                Ok(metadata) => return Ok(metadata),
+                Err(Unanswered::Refused(error)) => return Err(Retry::Stop(error)),
+                Err(Unanswered::Silent { reason, hung_up }) => (reason, plaintext && hung_up),
+            };
+            let waited = started.elapsed().min(timeout);
+            let error = unreachable_error(servers, reason, hung_up, waited);
+            let since = hung_up.then(|| *hung_up_since.get_or_insert_with(Instant::now));
+            match since {
+                Some(since) if since.elapsed() >= HANG_UP_GRACE => Err(Retry::Stop(error)),
+                _ => Err(Retry::Again(error)),
             }
-        }
-        let hung_up = plaintext
-            && problem
-                .as_ref()
-                .is_some_and(|p| p.reason.contains("brokers are down"));
-        let hung_up_long =
-            hung_up && hung_up_since.get_or_insert_with(Instant::now).elapsed() >= HANG_UP_GRACE;
-        match result {
-            Ok(metadata) if !metadata.brokers().is_empty() => return Ok((probe, metadata)),
-            _ if Instant::now() < deadline && !hung_up_long => {
-                std::thread::sleep(Duration::from_millis(50))
-            }
-            result => {
-                let mut reason = match (problem, result.err()) {
-                    (Some(problem), _) => problem.reason,
-                    (None, Some(error)) => error.to_string(),
-                    (None, None) => "no broker answered".to_string(),
-                };
-                if hung_up {
-                    reason.push_str(
-                        " (the broker's port took the connection but Kafka did not answer: if \
-                         this port expects TLS, set KAFKA_SECURITY_PROTOCOL=SSL or SASL_SSL)",
-                    );
-                }
-                let timeout = started.elapsed().min(timeout);
-                return Err(ConnectError::Unreachable {
-                    servers: servers.clone(),
-                    timeout,
+        },
+        retry::quietly,
+    );
+    answer.map(|metadata| (probe, metadata))
+}
+
+/// Why one metadata request found no broker.
+enum Unanswered {
+    /// Authentication or TLS failed: asking again will not mend it.
+    Refused(ConnectError),
+    /// No answer (yet): librdkafka's last reason, and whether the broker hung up on the client.
+    Silent { reason: String, hung_up: bool },
+}
+
+/// One metadata request through `probe`, waiting at most 300 ms (and at most `left`).
+fn ask_for_brokers(
+    probe: &BaseProducer<ShopContext>,
+    servers: &str,
+    left: Duration,
+) -> Result<Metadata, Unanswered> {
+    let result = probe
+        .client()
+        .fetch_metadata(None, left.min(Duration::from_millis(300)));
+    probe.poll(Duration::ZERO);
+    let problem = probe.context().last_problem();
+    if let Some(problem) = &problem {
+        let (servers, reason) = (servers.to_string(), problem.reason.clone());
+        match problem.kind {
+            ProblemKind::Authentication => {
+                return Err(Unanswered::Refused(ConnectError::Authentication {
+                    servers,
                     reason,
-                });
+                }));
             }
+            ProblemKind::Tls => {
+                return Err(Unanswered::Refused(ConnectError::Tls { servers, reason }));
+            }
+            ProblemKind::Connection => {}
         }
+    }
+    let hung_up = problem
+        .as_ref()
+        .is_some_and(|p| p.reason.contains("brokers are down"));
+    match (result, problem) {
+        (Ok(metadata), _) if !metadata.brokers().is_empty() => Ok(metadata),
+        (_, Some(problem)) => Err(Unanswered::Silent {
+            reason: problem.reason,
+            hung_up,
+        }),
+        (Err(error), None) => Err(Unanswered::Silent {
+            reason: error.to_string(),
+            hung_up,
+        }),
+        (Ok(_), None) => Err(Unanswered::Silent {
+            reason: "no broker answered".to_string(),
+            hung_up,
+        }),
+    }
+}
+
+/// The error of a cluster that did not answer within `waited`, with librdkafka's last `reason`.
+fn unreachable_error(
+    servers: &str,
+    mut reason: String,
+    hung_up: bool,
+    waited: Duration,
+) -> ConnectError {
+    if hung_up {
+        reason.push_str(
+            " (the broker's port took the connection but Kafka did not answer: if \
+             this port expects TLS, set KAFKA_SECURITY_PROTOCOL=SSL or SASL_SSL)",
+        );
+    }
+    ConnectError::Unreachable {
+        servers: servers.to_string(),
+        timeout: waited,
+        reason,
     }
 }
 

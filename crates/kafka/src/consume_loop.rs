@@ -11,7 +11,7 @@ use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::types::RDKafkaErrorCode;
 use shopstream_core::{DecodeError, Event, TopicKind, decode};
 
-use crate::admin::{AdminError, TopicAdmin, TopicShape};
+use crate::admin::{self, AdminError, Cleanup, TopicShape};
 use crate::dead_letter::{DeadLetterError, DeadLetters};
 use crate::group_consumer::{ConsumerError, EventConsumer, Subscription};
 use crate::settings::Settings;
@@ -99,8 +99,6 @@ pub enum ConsumeError {
     DeadLetter(#[from] DeadLetterError),
     #[error(transparent)]
     Admin(#[from] AdminError),
-    #[error("cannot start the runtime for the admin client")]
-    Runtime(#[source] std::io::Error),
     #[error("cannot start a reader thread: {0}")]
     Thread(#[source] std::io::Error),
     #[error(
@@ -268,13 +266,8 @@ fn dead_letters(
     timeout: Duration,
     topic: &str,
 ) -> Result<DeadLetters, ConsumeError> {
-    let admin = TopicAdmin::connect(settings, timeout)?;
-    if admin.describe(&[topic])?.is_empty() {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .build()
-            .map_err(ConsumeError::Runtime)?;
-        runtime.block_on(admin.create(&[topic], TopicShape::of(settings)))?;
+    let shape = TopicShape::of(settings);
+    if admin::ensure_topic(settings, topic, shape, Cleanup::Delete, timeout)?.created() {
         tracing::info!("created dead-letter topic {topic}");
     }
     Ok(DeadLetters::new(settings, topic, timeout)?)

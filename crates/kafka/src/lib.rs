@@ -3,7 +3,10 @@
 //!
 //! - [`settings`]: the one table of settings, layered environment > .env > default
 //! - [`client`]: librdkafka configuration, the shared client context and the connection probe
-//! - [`admin`]: topic administration (create, describe, delete)
+//! - [`admin`]: topic administration (create, describe, delete; [`admin::ensure_topic`] for a
+//!   topic a tool needs)
+//! - [`retry`]: the one retry loop (a `Schedule`: a pause, and a deadline or a number of attempts)
+//! - [`commit_cadence`]: when to commit: every N messages, or once a second at the latest
 //! - [`producer`]: the idempotent event producer, accounting for every delivery report
 //! - [`group_consumer`]: the group consumer with offsets stored after processing, and lag
 //! - [`consume_loop`]: the consume loop and the [`consume_loop::Handler`] a tool plugs into it
@@ -14,32 +17,16 @@
 
 pub mod admin;
 pub mod client;
+pub mod commit_cadence;
 pub mod consume_loop;
 pub mod dead_letter;
 pub mod exactly_once;
 pub mod group_consumer;
 pub mod producer;
+pub mod retry;
 pub mod settings;
 
 #[cfg(test)]
 mod test_support;
 
 pub use settings::{Settings, TopicNames};
-
-/// The paths before issue #24 renamed these modules, so that callers still build until they are
-/// moved to the new ones. To delete once nothing uses them.
-#[doc(hidden)]
-pub mod consume {
-    pub use crate::consume_loop::*;
-
-    pub mod parallel {
-        pub use crate::consume_loop::threads::*;
-    }
-}
-
-/// See [`consume`]: the old path of [`group_consumer`] and of its context.
-#[doc(hidden)]
-pub mod consumer {
-    pub use crate::group_consumer::EventConsumerContext as LagContext;
-    pub use crate::group_consumer::*;
-}

@@ -14,6 +14,7 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
 use rdkafka::types::RDKafkaErrorCode;
 
 use crate::client::{Operation, ShopContext, TopicsError, client_config_with, probe_topics};
+use crate::retry::{self, Retry, Schedule};
 use crate::settings::Settings;
 use shopstream_core::windows::{WindowFigures, WindowSeries};
 use shopstream_core::{Event, PerTopic, TopicKind, decode};
@@ -274,15 +275,22 @@ impl EventProducer {
     /// in flight (0: all accounted for).
     pub fn flush(&self, timeout: Duration) -> u64 {
         let deadline = Instant::now() + timeout;
-        loop {
-            let in_flight = self.in_flight();
-            if in_flight == 0 || Instant::now() >= deadline {
-                return in_flight;
-            }
-            // Served here: rdkafka's flush waits in steps of 100 ms, which every run paid at its
-            // end.
-            self.serve_reports_or_wait(deadline);
-        }
+        // Served here: rdkafka's flush waits in steps of 100 ms, which every run paid at its end.
+        // Serving reports is the pause.
+        let flushed = retry::run(
+            Schedule::until(deadline),
+            |attempt| {
+                if !attempt.is_first() {
+                    self.serve_reports_or_wait(deadline);
+                }
+                match self.in_flight() {
+                    0 => Ok(0),
+                    in_flight => Err(Retry::Again(in_flight)),
+                }
+            },
+            retry::quietly,
+        );
+        flushed.unwrap_or_else(|in_flight| in_flight)
     }
 
     /// Serves the delivery reports that are ready; when none are, sleeps a millisecond (or until

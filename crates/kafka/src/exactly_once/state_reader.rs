@@ -11,10 +11,14 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaErrorCode;
 use shopstream_core::group_state::GroupStates;
 
-use super::ExactlyOnceError;
+use super::error::ExactlyOnceError;
 use crate::client::{ShopContext, client_config_with};
-use crate::consumer::PartitionLag;
+use crate::group_consumer::PartitionLag;
+use crate::retry::{self, Retry, Schedule};
 use crate::settings::Settings;
+
+/// How long [`StateReader::catch_up`] reads for at a time.
+const STATE_POLL: Duration = Duration::from_millis(50);
 
 pub struct StateReader {
     consumer: BaseConsumer<ShopContext>,
@@ -138,27 +142,39 @@ impl StateReader {
                 targets.push((partition, high));
             }
         }
-        loop {
-            let positions = self
-                .consumer
-                .position()
-                .map_err(|error| ExactlyOnceError::Read {
-                    topic: self.topic.clone(),
-                    error,
+        // No pause: reading the state topic is the wait.
+        let read_to_targets = retry::run(
+            Schedule::until(deadline),
+            |attempt| {
+                // The error ends the catching up (`Again(None)`: not caught up yet).
+                let stop = |error| Retry::Stop(Some(error));
+                if !attempt.is_first() {
+                    self.poll(STATE_POLL).map_err(stop)?;
+                }
+                let positions = self.consumer.position().map_err(|error| {
+                    stop(ExactlyOnceError::Read {
+                        topic: self.topic.clone(),
+                        error,
+                    })
                 })?;
-            targets.retain(|&(partition, high)| {
-                !matches!(
-                    positions.find_partition(&self.topic, partition).map(|e| e.offset()),
-                    Some(Offset::Offset(position)) if position >= high
-                )
-            });
-            if targets.is_empty() {
-                return Ok(true);
-            }
-            if Instant::now() >= deadline {
-                return Ok(false);
-            }
-            self.poll(Duration::from_millis(50))?;
+                targets.retain(|&(partition, high)| {
+                    !matches!(
+                        positions.find_partition(&self.topic, partition).map(|e| e.offset()),
+                        Some(Offset::Offset(position)) if position >= high
+                    )
+                });
+                if targets.is_empty() {
+                    Ok(())
+                } else {
+                    Err(Retry::Again(None))
+                }
+            },
+            retry::quietly,
+        );
+        match read_to_targets {
+            Ok(()) => Ok(true),
+            Err(None) => Ok(false),
+            Err(Some(error)) => Err(error),
         }
     }
 
@@ -191,25 +207,28 @@ fn partitions_of(
     timeout: Duration,
 ) -> Result<Vec<i32>, KafkaError> {
     let deadline = Instant::now() + timeout;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let metadata =
-            consumer.fetch_metadata(Some(topic), left.max(Duration::from_millis(100)))?;
-        let known = metadata.topics().iter().find(|t| t.name() == topic);
-        let problem = match known {
-            Some(t) if t.error().is_none() && !t.partitions().is_empty() => {
-                return Ok(t.partitions().iter().map(|p| p.id()).collect());
+    retry::run(
+        Schedule::until(deadline).pausing(Duration::from_millis(200)),
+        |attempt| {
+            let wait = attempt.left.max(Duration::from_millis(100));
+            let metadata = consumer.fetch_metadata(Some(topic), wait)?;
+            let known = metadata.topics().iter().find(|t| t.name() == topic);
+            let problem = match known {
+                Some(t) if t.error().is_none() && !t.partitions().is_empty() => {
+                    return Ok(t.partitions().iter().map(|p| p.id()).collect());
+                }
+                Some(t) => t
+                    .error()
+                    .map(RDKafkaErrorCode::from)
+                    .unwrap_or(RDKafkaErrorCode::UnknownTopicOrPartition),
+                None => RDKafkaErrorCode::UnknownTopicOrPartition,
+            };
+            Err(Retry::Again(KafkaError::MetadataFetch(problem)))
+        },
+        |error| {
+            if let KafkaError::MetadataFetch(problem) = error {
+                tracing::debug!("state topic {topic}: {problem}; asking again");
             }
-            Some(t) => t
-                .error()
-                .map(RDKafkaErrorCode::from)
-                .unwrap_or(RDKafkaErrorCode::UnknownTopicOrPartition),
-            None => RDKafkaErrorCode::UnknownTopicOrPartition,
-        };
-        if Instant::now() >= deadline {
-            return Err(KafkaError::MetadataFetch(problem));
-        }
-        tracing::debug!("state topic {topic}: {problem}; asking again");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        },
+    )
 }

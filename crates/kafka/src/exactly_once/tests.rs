@@ -6,8 +6,6 @@ use std::time::Duration;
 
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::mocking::MockCluster;
-use rdkafka::producer::DefaultProducerContext;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaApiKey;
 use rdkafka::types::RDKafkaRespErr;
@@ -15,15 +13,15 @@ use rdkafka::types::RDKafkaRespErr;
 use super::ExactlyOnceError;
 use super::transactor::Transactor;
 use crate::settings::Settings;
+use crate::test_support::MockKafka;
 
 const STATE_TOPIC: &str = "state";
 
-fn mock() -> (MockCluster<'static, DefaultProducerContext>, Settings) {
-    let cluster = MockCluster::new(1).expect("mock cluster");
-    cluster.create_topic(STATE_TOPIC, 1, 1).unwrap();
-    cluster.create_topic("input", 1, 1).unwrap();
-    let mut settings = Settings::resolve(&Default::default()).expect("default settings");
-    settings.bootstrap_servers = cluster.bootstrap_servers();
+fn mock() -> (MockKafka, Settings) {
+    let cluster = MockKafka::new();
+    cluster.create_topic(STATE_TOPIC, 1);
+    cluster.create_topic("input", 1);
+    let settings = cluster.settings.clone();
     (cluster, settings)
 }
 
@@ -61,7 +59,7 @@ fn a_commit_writes_the_records_in_a_committed_transaction() {
 #[test]
 fn no_transaction_coordinator_is_one_clear_error() {
     let (cluster, settings) = mock();
-    cluster.request_errors(
+    cluster.mock().request_errors(
         RDKafkaApiKey::FindCoordinator,
         &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE; 200],
     );
@@ -83,7 +81,7 @@ fn no_transaction_coordinator_is_one_clear_error() {
 #[test]
 fn a_refused_transactional_id_is_one_clear_error() {
     let (cluster, settings) = mock();
-    cluster.request_errors(
+    cluster.mock().request_errors(
         RDKafkaApiKey::InitProducerId,
         &[RDKafkaRespErr::RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED],
     );

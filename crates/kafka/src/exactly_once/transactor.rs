@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rdkafka::consumer::ConsumerGroupMetadata;
 use rdkafka::error::{KafkaError, RDKafkaError};
@@ -13,8 +13,9 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::topic_partition_list::TopicPartitionList;
 use rdkafka::types::RDKafkaErrorCode;
 
-use super::ExactlyOnceError;
+use super::error::ExactlyOnceError;
 use crate::client::{ShopContext, client_config_with};
+use crate::retry::{self, Retry, Schedule};
 use crate::settings::Settings;
 
 pub struct Transactor {
@@ -68,28 +69,31 @@ impl Transactor {
         .map_err(|error| ExactlyOnceError::Producer(error.to_string()))?;
         // A broker that has just gone away (the transaction coordinator's, when a node of a cluster
         // crashed) is replaced within seconds: ask again while there is time.
-        let deadline = std::time::Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match producer.init_transactions(left.max(Duration::from_millis(100))) {
-                Ok(()) => break,
-                Err(KafkaError::Transaction(rd))
-                    if worth_retrying(&rd)
-                        && std::time::Instant::now() + Duration::from_millis(500) < deadline =>
-                {
+        let deadline = Instant::now() + timeout;
+        retry::run(
+            Schedule::within(deadline).pausing(Duration::from_millis(500)),
+            |attempt| {
+                producer
+                    .init_transactions(attempt.left.max(Duration::from_millis(100)))
+                    .map_err(|error| match &error {
+                        KafkaError::Transaction(rd) if worth_retrying(rd) => Retry::Again(error),
+                        _ => Retry::Stop(error),
+                    })
+            },
+            |error| {
+                if let KafkaError::Transaction(rd) = error {
                     tracing::debug!("init_transactions: {rd}; asking again");
-                    std::thread::sleep(Duration::from_millis(500));
                 }
-                Err(error) => {
-                    return Err(init_error(
-                        error,
-                        transactional_id,
-                        &settings.bootstrap_servers,
-                        timeout,
-                    ));
-                }
-            }
-        }
+            },
+        )
+        .map_err(|error| {
+            init_error(
+                error,
+                transactional_id,
+                &settings.bootstrap_servers,
+                timeout,
+            )
+        })?;
         Ok(Transactor {
             producer: Arc::new(producer),
             abandoned: AtomicBool::new(false),
@@ -115,69 +119,93 @@ impl Transactor {
         offsets: &TopicPartitionList,
         group: ConsumerGroupMetadata,
     ) -> Result<(), CommitFailure> {
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         self.producer
             .begin_transaction()
             .map_err(|e| self.failed(e, "begin"))?;
         for (key, value) in records {
-            let mut record = BaseRecord::<[u8], [u8]>::to(&self.topic)
-                .key(key)
-                .payload(value);
-            // The queue holds 100,000 messages by default; a full one drains as we poll.
-            loop {
-                match self.producer.send(record) {
-                    Ok(()) => break,
-                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                        record = back;
-                        self.producer.poll(Duration::from_millis(10));
-                    }
-                    Err((
-                        KafkaError::MessageProduction(
-                            code @ (RDKafkaErrorCode::MessageSizeTooLarge
-                            | RDKafkaErrorCode::InvalidArgument
-                            | RDKafkaErrorCode::UnknownTopic
-                            | RDKafkaErrorCode::UnknownTopicOrPartition),
-                        ),
-                        _,
-                    )) => {
-                        let _ = self.producer.abort_transaction(self.timeout);
-                        return Err(CommitFailure::Fatal(ExactlyOnceError::Producer(format!(
-                            "cannot write a state record of {} bytes to {}: {code}",
-                            value.len(),
-                            self.topic
-                        ))));
-                    }
-                    Err((error, _)) => return Err(self.abort(self.failed(error, "write"))),
-                }
-            }
+            self.write(key, value)?;
         }
         let written = started.elapsed();
         self.send_offsets(offsets, group)?;
         let offsets_sent = started.elapsed();
         // rdkafka's commit flushes first, polling in steps of 100 ms: a commit would take 100 ms
         // however little it waits for. Wait for the deliveries here in short steps instead.
-        let deadline = std::time::Instant::now() + self.timeout;
-        while self.producer.in_flight_count() > 0 && std::time::Instant::now() < deadline {
-            self.producer.poll(Duration::from_millis(1));
-        }
-        let mut attempts = 0;
-        while let Err(error) = self.producer.commit_transaction(self.timeout) {
-            attempts += 1;
-            // A retriable error (a timeout) leaves the commit under way: ask again, never abort.
-            if let KafkaError::Transaction(rd) = &error
-                && rd.is_retriable()
-                && attempts < 5
-            {
-                tracing::debug!("commit: {error}; retrying");
-                continue;
-            }
-            return Err(self.abort(self.failed(error, "commit")));
-        }
+        self.wait_for_deliveries();
+        // A retriable error (a timeout) leaves the commit under way: ask again, never abort.
+        retry::run(
+            Schedule::attempts(5),
+            |_| {
+                self.producer
+                    .commit_transaction(self.timeout)
+                    .map_err(|error| match &error {
+                        KafkaError::Transaction(rd) if rd.is_retriable() => Retry::Again(error),
+                        _ => Retry::Stop(error),
+                    })
+            },
+            |error| tracing::debug!("commit: {error}; retrying"),
+        )
+        .map_err(|error| self.abort(self.failed(error, "commit")))?;
         tracing::debug!(
             "transaction committed in {:?} (records queued {written:?}, offsets sent {offsets_sent:?})",
             started.elapsed()
         );
         Ok(())
+    }
+
+    /// Writes one state record into the open transaction.
+    fn write(&self, key: &[u8], value: &[u8]) -> Result<(), CommitFailure> {
+        let mut record = BaseRecord::<[u8], [u8]>::to(&self.topic)
+            .key(key)
+            .payload(value);
+        // The queue holds 100,000 messages by default; a full one drains as we poll.
+        loop {
+            match self.producer.send(record) {
+                Ok(()) => break,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    record = back;
+                    self.producer.poll(Duration::from_millis(10));
+                }
+                Err((
+                    KafkaError::MessageProduction(
+                        code @ (RDKafkaErrorCode::MessageSizeTooLarge
+                        | RDKafkaErrorCode::InvalidArgument
+                        | RDKafkaErrorCode::UnknownTopic
+                        | RDKafkaErrorCode::UnknownTopicOrPartition),
+                    ),
+                    _,
+                )) => {
+                    let _ = self.producer.abort_transaction(self.timeout);
+                    return Err(CommitFailure::Fatal(ExactlyOnceError::Producer(format!(
+                        "cannot write a state record of {} bytes to {}: {code}",
+                        value.len(),
+                        self.topic
+                    ))));
+                }
+                Err((error, _)) => return Err(self.abort(self.failed(error, "write"))),
+            }
+        }
+        Ok(())
+    }
+
+    /// Serves delivery reports until none is in flight, for at most the timeout (the commit then
+    /// waits for the rest itself).
+    fn wait_for_deliveries(&self) {
+        let deadline = Instant::now() + self.timeout;
+        // Serving reports is the pause.
+        let _still_in_flight = retry::run(
+            Schedule::until(deadline),
+            |attempt| {
+                if !attempt.is_first() {
+                    self.producer.poll(Duration::from_millis(1));
+                }
+                match self.producer.in_flight_count() {
+                    0 => Ok(()),
+                    _ => Err(Retry::Again(())),
+                }
+            },
+            retry::quietly,
+        );
     }
 
     /// Adds the offsets to the transaction. librdkafka's send_offsets_to_transaction can wait
