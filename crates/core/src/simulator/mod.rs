@@ -453,6 +453,4 @@ impl FreeRunning {
 }
 
 #[cfg(test)]
-mod free_running_tests;
-#[cfg(test)]
 mod tests;
