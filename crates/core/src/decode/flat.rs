@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use super::{RawEvent, Text};
+use super::raw::{RawEvent, Text};
 
 /// Reads `text` if it is a flat object this reader is certain of; `None` otherwise.
 #[cfg(test)]
