@@ -9,10 +9,11 @@
 //!   `#[cfg(test)] mod ... { }` blocks are skipped. Comments and string literals are skipped too,
 //!   except a string that is just a path (`#[serde(with = "crate::money::cents")]`).
 //! - A module refers to another through `use` lines and paths in code: `crate::x::...`,
-//!   `self::x::...`, `super::...` (resolved), `child::...` (a child module named from its parent)
-//!   and, in the binaries, `shopstream::x::...`. A path names the longest module it starts with
-//!   (`crate::money::cents::serialize` is `money`). Declaring `mod child;` is not a reference, and
-//!   neither is a parent re-exporting its own descendants' items (`pub use self::child::Thing`:
+//!   `self::x::...`, `super::...` (resolved, from inside inline `mod x { }` blocks too),
+//!   `child::...` (a child module named from its parent) and, in the binaries,
+//!   `shopstream::x::...`. A path names the longest module it starts with
+//!   (`crate::money::cents::serialize` is `money`). Declaring `mod child;` is not a reference,
+//!   and neither is a parent re-exporting its own descendants' items (`pub use self::child::Thing`:
 //!   a facade, not a use).
 //!
 //! The rule for a cycle: every reference from module `a` to module `b` is counted between the
@@ -125,13 +126,16 @@ fn core_names_no_kafka_and_kafka_names_no_binaries() {
 }
 
 #[test]
-fn the_checker_finds_a_planted_cycle_and_passes_a_facade() {
+fn the_checker_finds_planted_cycles_and_passes_facades_and_inline_modules() {
     let files = [
         (
             "lib.rs",
-            "pub mod a; pub mod b; pub mod p; pub use a::Thing;",
+            "pub mod a; pub mod b; pub mod p; pub use a::Thing; fn f() { a::Thing; }",
         ),
-        ("a.rs", "use crate::b::{One, two::Two};\npub struct Thing;"),
+        (
+            "a.rs",
+            "use crate::b::{One, two::Two};\npub struct Thing; mod inner { use super::Thing; }",
+        ),
         ("b.rs", "pub struct One; fn f() { crate::a::Thing; }"),
         (
             "p/mod.rs",
@@ -398,27 +402,34 @@ struct WrittenPath {
     segments: Vec<String>,
     line: usize,
     reexport: bool,
+    /// The inline modules (`mod cents { ... }`) it is written in, outermost first: `super` and
+    /// `self` are relative to them.
+    inside: Vec<String>,
 }
 
 /// Every path of `file`: the ones `use` lines import and the ones code names.
 fn written_paths(file: &SourceFile) -> Vec<WrittenPath> {
     let tokens = &file.tokens;
     let mut paths = Vec::new();
+    // The inline modules open at this point, each with the brace depth inside it.
+    let (mut inline, mut depth): (Vec<(String, usize)>, usize) = (Vec::new(), 0);
     let mut i = 0;
     while i < tokens.len() {
         let after_separator = i > 0 && tokens[i - 1].text == "::";
+        let inside: Vec<String> = inline.iter().map(|(name, _)| name.clone()).collect();
+        let line = tokens[i].line;
         if tokens[i].text == "use" && !after_separator {
             let reexport = is_reexport(tokens, i);
             let end = (i..tokens.len())
                 .find(|&j| tokens[j].text == ";")
                 .unwrap_or(tokens.len());
-            let mut segments = Vec::new();
-            for use_path in use_tree(&tokens[i + 1..end], &mut segments) {
-                let line = tokens[i].line;
+            for segments in use_tree(&tokens[i + 1..end], &mut Vec::new()) {
+                let inside = inside.clone();
                 paths.push(WrittenPath {
-                    segments: use_path,
+                    segments,
                     line,
                     reexport,
+                    inside,
                 });
             }
             i = end;
@@ -426,25 +437,47 @@ fn written_paths(file: &SourceFile) -> Vec<WrittenPath> {
             && !after_separator
             && tokens.get(i + 1).is_some_and(|t| t.text == "::")
         {
-            let mut segments = vec![tokens[i].text.clone()];
-            let mut j = i + 1;
-            while tokens.get(j).is_some_and(|t| t.text == "::")
-                && tokens.get(j + 1).is_some_and(|t| is_identifier(&t.text))
-            {
-                segments.push(tokens[j + 1].text.clone());
-                j += 2;
-            }
+            let (segments, end) = path_at(tokens, i);
             paths.push(WrittenPath {
                 segments,
-                line: tokens[i].line,
+                line,
                 reexport: false,
+                inside,
             });
-            i = j;
+            i = end;
         } else {
+            match tokens[i].text.as_str() {
+                "{" => {
+                    depth += 1;
+                    if i >= 2 && tokens[i - 2].text == "mod" {
+                        inline.push((tokens[i - 1].text.clone(), depth));
+                    }
+                }
+                "}" => {
+                    if inline.last().is_some_and(|(_, open)| *open == depth) {
+                        inline.pop();
+                    }
+                    depth = depth.saturating_sub(1);
+                }
+                _ => {}
+            }
             i += 1;
         }
     }
     paths
+}
+
+/// The path `a::b::c` starting at `start`, and where it ends.
+fn path_at(tokens: &[Token], start: usize) -> (Vec<String>, usize) {
+    let mut segments = vec![tokens[start].text.clone()];
+    let mut j = start + 1;
+    while tokens.get(j).is_some_and(|t| t.text == "::")
+        && tokens.get(j + 1).is_some_and(|t| is_identifier(&t.text))
+    {
+        segments.push(tokens[j + 1].text.clone());
+        j += 2;
+    }
+    (segments, j)
 }
 
 fn is_identifier(text: &str) -> bool {
@@ -554,7 +587,7 @@ fn references(files: &[SourceFile]) -> Vec<Reference> {
     let mut found = Vec::new();
     for file in files {
         for path in written_paths(file) {
-            let Some(to) = resolve(file, &path.segments, &modules) else {
+            let Some(to) = resolve(file, &path, &modules) else {
                 continue;
             };
             let facade = path.reexport && to.starts_with(&file.module);
@@ -576,29 +609,30 @@ fn references(files: &[SourceFile]) -> Vec<Reference> {
     found
 }
 
-/// The module of this crate that `segments`, written in `file`, names, if any.
+/// The module of this crate that `path`, written in `file`, names, if any.
 fn resolve(
     file: &SourceFile,
-    segments: &[String],
+    path: &WrittenPath,
     modules: &BTreeSet<ModulePath>,
 ) -> Option<ModulePath> {
-    let first = segments[0].as_str();
+    let segments = &path.segments;
+    let here = [&file.module[..], &path.inside[..]].concat();
     let supers = segments.iter().take_while(|s| *s == "super").count();
-    let absolute: Vec<String> = match first {
+    let absolute: Vec<String> = match segments[0].as_str() {
         "crate" if file.is_bin => return None,
         "crate" => segments[1..].to_vec(),
         "shopstream" if file.is_bin => segments[1..].to_vec(),
-        "self" => [&file.module[..], &segments[1..]].concat(),
+        "self" => [&here[..], &segments[1..]].concat(),
         "super" => {
-            let parent = file.module.len().checked_sub(supers)?;
-            [&file.module[..parent], &segments[supers..]].concat()
+            let parent = here.len().checked_sub(supers)?;
+            [&here[..parent], &segments[supers..]].concat()
         }
         _ => {
-            let child = [&file.module[..], &segments[..1]].concat();
+            let child = [&here[..], &segments[..1]].concat();
             if !modules.contains(&child) {
                 return None;
             }
-            [&file.module[..], segments].concat()
+            [&here[..], &segments[..]].concat()
         }
     };
     (0..=absolute.len())
@@ -647,7 +681,7 @@ fn cycles_in(graph: &BTreeMap<ModulePath, BTreeMap<ModulePath, String>>) -> Vec<
             continue;
         }
         let path = shortest_cycle(graph, start, &group);
-        let names: Vec<String> = path.iter().map(|m| name(m)).collect();
+        let names: Vec<String> = path.iter().map(name).collect();
         let mut text = names.join(" -> ");
         for step in path.windows(2) {
             let _ = write!(
@@ -659,7 +693,7 @@ fn cycles_in(graph: &BTreeMap<ModulePath, BTreeMap<ModulePath, String>>) -> Vec<
             );
         }
         if group.len() + 1 > path.len() {
-            let all: Vec<String> = group.iter().map(|m| name(m)).collect();
+            let all: Vec<String> = group.iter().map(name).collect();
             let _ = write!(text, "\n    (all tangled together: {})", all.join(", "));
         }
         shown.push(text);

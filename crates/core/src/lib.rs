@@ -18,7 +18,7 @@ pub mod catalog;
 pub mod checkpoint;
 pub mod decode;
 pub mod event;
-mod figures;
+mod tallies;
 pub mod group_state;
 pub mod lateness;
 pub mod metrics;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::DecodeError;
 use crate::event::{Details, Event};
-use crate::figures::{named, ratio};
+use crate::tallies::{named, ratio};
 use crate::money::Money;
 use crate::vocab::{CustomerType, EventType, Region, TopicKind};
 use crate::windows::{EventTimeWindows, Placement};

@@ -19,7 +19,7 @@ use enum_map::EnumMap;
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Details, Event};
-use crate::figures::{named, ratio};
+use crate::tallies::{named, ratio};
 use crate::money::Money;
 use crate::timestamp::Timestamp;
 use crate::vocab::{EventType, TopicKind};
