@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::decode::DecodeError;
 use crate::event::{Details, Event};
-use crate::tallies::{named, ratio};
 use crate::money::Money;
+use crate::tallies::{named, ratio};
 use crate::vocab::{CustomerType, EventType, Region, TopicKind};
 use crate::windows::{EventTimeWindows, Placement};
 
