@@ -2,7 +2,7 @@
 //! keeps going, every event is acknowledged, and the topic holds each exactly once, in order per key.
 
 use std::collections::{HashMap, HashSet};
-use std::process::Stdio;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use shopstream_core::{TopicKind, decode};
@@ -20,8 +20,17 @@ fn a_broker_crash_during_production_loses_and_duplicates_nothing() {
     run_ok(tool("setup-topics", &topics).env("KAFKA_BOOTSTRAP_SERVERS", &servers));
 
     let total = 200_000;
-    let mut producer = tool("product-producer", &topics)
-        .env("KAFKA_BOOTSTRAP_SERVERS", &servers)
+    let mut producer = spawn_producer(&topics, &servers, total);
+    crash_and_restart_midway(&broker, &topics, &servers, &mut producer);
+    assert_every_event_acknowledged(producer, &topics, total);
+    assert_each_event_once_in_order_per_key(&topics, &servers, total);
+    assert_status_and_reset_see_the_disk(&broker);
+}
+
+/// A producer of `total` product events at 20,000/s, left running.
+fn spawn_producer(topics: &TopicSet, servers: &str, total: u64) -> Child {
+    tool("product-producer", topics)
+        .env("KAFKA_BOOTSTRAP_SERVERS", servers)
         .args([
             "--count",
             &total.to_string(),
@@ -35,11 +44,18 @@ fn a_broker_crash_during_production_loses_and_duplicates_nothing() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
 
-    // Crash the broker once a good part of the events is in.
+/// Crashes the broker once a good part of the events is in; the producer must keep going.
+fn crash_and_restart_midway(
+    broker: &LocalBroker,
+    topics: &TopicSet,
+    servers: &str,
+    producer: &mut Child,
+) {
     let started = Instant::now();
-    while message_count_at(&servers, &topics.product_events) < 40_000 {
+    while message_count_at(servers, &topics.product_events) < 40_000 {
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "production did not start"
@@ -53,7 +69,9 @@ fn a_broker_crash_during_production_loses_and_duplicates_nothing() {
         "the producer must keep going, not crash"
     );
     broker.restart();
+}
 
+fn assert_every_event_acknowledged(producer: Child, topics: &TopicSet, total: u64) {
     let output = producer.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -67,8 +85,11 @@ fn a_broker_crash_during_production_loses_and_duplicates_nothing() {
         total,
         "{stdout}"
     );
+}
 
-    let records = read_topic_at(&servers, &topics.product_events);
+/// Every acknowledged event is in the topic exactly once, and in order per key.
+fn assert_each_event_once_in_order_per_key(topics: &TopicSet, servers: &str, total: u64) {
+    let records = read_topic_at(servers, &topics.product_events);
     assert_eq!(
         records.len() as u64,
         total,
@@ -91,9 +112,11 @@ fn a_broker_crash_during_production_loses_and_duplicates_nothing() {
             assert!(previous < time, "order broken for {}", event.user_id);
         }
     }
+}
 
-    // The broker's disk: `status` shows what it uses; `reset` refuses a running broker and
-    // deletes a stopped one's state.
+/// The broker's disk: `status` shows what it uses; `reset` refuses a running broker and deletes
+/// a stopped one's state.
+fn assert_status_and_reset_see_the_disk(broker: &LocalBroker) {
     let status = broker.script_output("status");
     let text = String::from_utf8_lossy(&status.stdout);
     assert!(

@@ -5,7 +5,7 @@
 //! across a node's crash.
 
 use std::collections::{BTreeMap, HashSet};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -103,25 +103,7 @@ fn a_leader_killed_under_load_loses_and_duplicates_nothing() {
     let counts = (120_000, 20_000, 60_000);
     let group = unique("failover");
 
-    // A group member reading along from before the first event until it has read 200,000. With
-    // three replicas on three nodes every partition waits for the killed node (acks=all) until
-    // the cluster drops it from the in-sync replicas: the stream pauses for 10 to 20 s.
-    let reader = cluster
-        .tool("metrics-consumer", &topics)
-        .args(["--group", &group, "--from-beginning", "--json"])
-        .args([
-            "--every",
-            "1000000000",
-            "--max-messages",
-            "200000",
-            "--timeout",
-            "120s",
-            "-v",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let reader = spawn_reader(&cluster, &topics, &group);
     // 200,000 events over about 10 s, every event printed as it is sent.
     let producer = launcher(
         &cluster,
@@ -139,11 +121,45 @@ fn a_leader_killed_under_load_loses_and_duplicates_nothing() {
     eprintln!("killed node {leader}, the leader of product-events/0");
     sleep(4);
     cluster.start_node(leader);
-
     let produced = finished(producer, "run-multiple-producers");
+    assert_sent_events_stored_once_in_key_order(&cluster, &topics, &produced, counts);
+    assert_reader_counted_every_event(&cluster, &topics, finished(reader, "metrics-consumer"));
+    cluster.wait_in_sync(&topics.names());
+}
+
+/// A group member reading along from before the first event until it has read 200,000. With
+/// three replicas on three nodes every partition waits for the killed node (acks=all) until the
+/// cluster drops it from the in-sync replicas: the stream pauses for 10 to 20 s.
+fn spawn_reader(cluster: &TestCluster, topics: &TopicSet, group: &str) -> Child {
+    cluster
+        .tool("metrics-consumer", topics)
+        .args(["--group", group, "--from-beginning", "--json"])
+        .args([
+            "--every",
+            "1000000000",
+            "--max-messages",
+            "200000",
+            "--timeout",
+            "120s",
+            "-v",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Every event the launcher printed was acknowledged and is stored exactly once, each key's
+/// events in the order they were sent.
+fn assert_sent_events_stored_once_in_key_order(
+    cluster: &TestCluster,
+    topics: &TopicSet,
+    produced: &Output,
+    counts: (u64, u64, u64),
+) {
     let stderr = String::from_utf8_lossy(&produced.stderr);
     assert_eq!(
-        summary_acknowledged(&stderr, &topics),
+        summary_acknowledged(&stderr, topics),
         counts.0 + counts.1 + counts.2,
         "{stderr}"
     );
@@ -151,22 +167,22 @@ fn a_leader_killed_under_load_loses_and_duplicates_nothing() {
         .lines()
         .map(|line| {
             let event: Value = serde_json::from_str(line).expect("one JSON event a line");
-            let topic = topic_of(&topics, event["event_type"].as_str().unwrap()).to_string();
+            let topic = topic_of(topics, event["event_type"].as_str().unwrap()).to_string();
             (topic, event)
         })
         .collect();
     assert_eq!(sent.len() as u64, counts.0 + counts.1 + counts.2);
 
-    // Each event exactly once, and each key's events in the order they were sent.
     assert_eq!(
-        stored_by_key(&cluster, &topics),
+        stored_by_key(cluster, topics),
         event_ids_by_key(sent.into_iter())
     );
+}
 
-    // The reader went on through the failover and counted every event at least once.
-    let read = finished(reader, "metrics-consumer");
+/// The reader went on through the failover and counted every event at least once.
+fn assert_reader_counted_every_event(cluster: &TestCluster, topics: &TopicSet, read: Output) {
     let report = json_lines(&read).last().expect("a final report").clone();
-    let expected = expected_report_at(&cluster.bootstrap(), &topics);
+    let expected = expected_report_at(&cluster.bootstrap(), topics);
     assert_eq!(expected["events"], 200_000);
     for (event_type, count) in expected["events_by_type"].as_object().unwrap() {
         let counted = report["events_by_type"][event_type].as_u64().unwrap_or(0);
@@ -176,7 +192,6 @@ fn a_leader_killed_under_load_loses_and_duplicates_nothing() {
             String::from_utf8_lossy(&read.stderr)
         );
     }
-    cluster.wait_in_sync(&topics.names());
 }
 
 #[test]
@@ -256,25 +271,8 @@ fn exactly_once_figures_stay_exact_across_a_node_crash() {
     let group = unique("eos-cluster");
     let counts = (30_000, 6_000, 14_000);
 
-    let member = || {
-        cluster
-            .tool("metrics-consumer", &topics)
-            .args(["--exactly-once", "--from-beginning", "--json"])
-            .args([
-                "--group",
-                &group,
-                "--timeout",
-                "25s",
-                "--every",
-                "1000000000",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let a = member();
-    let b = member();
+    let a = spawn_member(&cluster, &topics, &group);
+    let b = spawn_member(&cluster, &topics, &group);
     let producer = launcher(
         &cluster,
         &topics,
@@ -300,12 +298,43 @@ fn exactly_once_figures_stay_exact_across_a_node_crash() {
     );
     let a = finished(a, "member a");
     let b = finished(b, "member b");
-    let expected = expected_report_at(&cluster.bootstrap(), &topics);
+    assert_view_exact_and_members_within_the_total(&cluster, &topics, &group, [a, b]);
+    cluster.wait_in_sync(&topics.names());
+}
+
+/// A member of the exactly-once group, reading until 25 s pass without an event.
+fn spawn_member(cluster: &TestCluster, topics: &TopicSet, group: &str) -> Child {
+    cluster
+        .tool("metrics-consumer", topics)
+        .args(["--exactly-once", "--from-beginning", "--json"])
+        .args([
+            "--group",
+            group,
+            "--timeout",
+            "25s",
+            "--every",
+            "1000000000",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// After the crash, --view shows exactly the stored events' figures, and no member counted more
+/// than there are.
+fn assert_view_exact_and_members_within_the_total(
+    cluster: &TestCluster,
+    topics: &TopicSet,
+    group: &str,
+    members: [Output; 2],
+) {
+    let expected = expected_report_at(&cluster.bootstrap(), topics);
     assert_eq!(expected["events"], 50_000);
     let view = run_ok(
         cluster
-            .tool("metrics-consumer", &topics)
-            .args(["--view", "--group", &group, "--json", "-v"]),
+            .tool("metrics-consumer", topics)
+            .args(["--view", "--group", group, "--json", "-v"]),
     );
     let viewed = json_lines(&view).last().unwrap().clone();
     let figures = |report: &Value| {
@@ -321,9 +350,8 @@ fn exactly_once_figures_stay_exact_across_a_node_crash() {
         "--view after the crash: {}",
         String::from_utf8_lossy(&view.stderr)
     );
-    for output in [a, b] {
+    for output in members {
         let report = json_lines(&output).last().unwrap().clone();
         assert!(report["events"].as_u64().unwrap() <= 50_000, "{report}");
     }
-    cluster.wait_in_sync(&topics.names());
 }

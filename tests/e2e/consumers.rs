@@ -282,7 +282,27 @@ fn late_events_count_within_the_lateness_and_are_reported_per_window_after_it() 
             "10s",
         ],
     );
-    // Arrival order differs from event order.
+    assert_some_event_out_of_order(&topics);
+
+    let lenient = late_windows(&topics, "15s", &[]);
+    let too_late = total_too_late(&lenient);
+    assert_eq!(too_late, 0, "{}", lenient["too_late"]);
+    let windows = lenient["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), truth.len());
+    for window in windows {
+        assert_eq!(as_final(window), truth[window["start"].as_str().unwrap()]);
+    }
+
+    let dead_letter_topic = format!("{}-dead", topics.product_events);
+    let strict = late_windows(&topics, "2s", &["--dead-letter-topic", &dead_letter_topic]);
+    let too_late = total_too_late(&strict);
+    assert!(too_late > 0, "nothing too late at 2 s");
+    assert_too_late_events_are_dead_letters(&topics, &strict, &dead_letter_topic, too_late);
+    assert_windows_short_by_their_too_late(&strict, &truth, too_late);
+}
+
+/// Arrival order differs from event order on the product events' partition 0.
+fn assert_some_event_out_of_order(topics: &TopicSet) {
     let stamps: Vec<i64> = read_topic(&topics.product_events)
         .iter()
         .filter(|r| r.partition == 0)
@@ -297,44 +317,39 @@ fn late_events_count_within_the_lateness_and_are_reported_per_window_after_it() 
         stamps.windows(2).any(|w| w[1] < w[0]),
         "no event out of order"
     );
+}
 
-    let windows_with = |lateness: &str, more: &[&str]| {
-        let output = run_ok(
-            metrics(
-                &topics,
-                &unique("late"),
-                &[
-                    "--from-beginning",
-                    "--timeout",
-                    "4s",
-                    "--window",
-                    "30s",
-                    "--windows",
-                    "100000",
-                    "--allowed-lateness",
-                    lateness,
-                ],
-            )
-            .args(more),
-        );
-        final_report(&output)
-    };
+/// The final report of 30 s windows read from the beginning with this allowed lateness.
+fn late_windows(topics: &TopicSet, lateness: &str, more: &[&str]) -> Value {
+    let output = run_ok(
+        metrics(
+            topics,
+            &unique("late"),
+            &[
+                "--from-beginning",
+                "--timeout",
+                "4s",
+                "--window",
+                "30s",
+                "--windows",
+                "100000",
+                "--allowed-lateness",
+                lateness,
+            ],
+        )
+        .args(more),
+    );
+    final_report(&output)
+}
 
-    let lenient = windows_with("15s", &[]);
-    let too_late = total_too_late(&lenient);
-    assert_eq!(too_late, 0, "{}", lenient["too_late"]);
-    let windows = lenient["windows"].as_array().unwrap();
-    assert_eq!(windows.len(), truth.len());
-    for window in windows {
-        assert_eq!(as_final(window), truth[window["start"].as_str().unwrap()]);
-    }
-
-    let dead_letter_topic = format!("{}-dead", topics.product_events);
-    let strict = windows_with("2s", &["--dead-letter-topic", &dead_letter_topic]);
-    let too_late = total_too_late(&strict);
-    assert!(too_late > 0, "nothing too late at 2 s");
-    // Each too-late event is also copied, untouched, to the dead-letter topic.
-    let letters = read_topic(&dead_letter_topic);
+/// Each too-late event is also copied, untouched, to the dead-letter topic, saying where from.
+fn assert_too_late_events_are_dead_letters(
+    topics: &TopicSet,
+    strict: &Value,
+    dead_letter_topic: &str,
+    too_late: u64,
+) {
+    let letters = read_topic(dead_letter_topic);
     assert_eq!(letters.len() as u64, too_late);
     let sources: BTreeMap<(String, i32, i64), Vec<u8>> = topics
         .names()
@@ -374,6 +389,14 @@ fn late_events_count_within_the_lateness_and_are_reported_per_window_after_it() 
         let copied = per_topic.get(kind).copied().unwrap_or(0);
         assert_eq!(copied, count.as_u64().unwrap(), "{kind}");
     }
+}
+
+/// Each window differs from the ground truth by exactly the events too late for it.
+fn assert_windows_short_by_their_too_late(
+    strict: &Value,
+    truth: &BTreeMap<String, Value>,
+    too_late: u64,
+) {
     let windows = strict["windows"].as_array().unwrap();
     let per_window: u64 = windows
         .iter()
@@ -447,43 +470,67 @@ fn windows_in_every_mode_equal_the_ground_truth() {
     ];
     let (topics, _cleanup, truth) =
         launcher_with_truth("windows-modes", &[&late[..], WINDOWS_COUNTS].concat());
-    let windows_flags = [
-        "--window",
-        "30s",
-        "--windows",
-        "100000",
-        "--allowed-lateness",
-        "15s",
-        "--from-beginning",
-    ];
-    let run = |group: &str, flags: &[&str]| -> Value {
-        final_report(&run_ok(metrics(&topics, group, &windows_flags).args(flags)))
-    };
-    let equals_truth = |report: &Value, mode: &str| {
-        assert_eq!(total_too_late(report), 0, "{mode}: {}", report["too_late"]);
-        assert_windows_equal_the_truth(report, &truth, mode);
-    };
+    windows_on_threads_equal_the_truth(&topics, &truth);
+    windows_resumed_from_a_checkpoint_equal_the_truth(&topics, &truth);
+    windows_resumed_exactly_once_equal_the_truth(&topics, &truth);
+}
 
-    let threads = run(
+/// Windows of 30 s with 15 s of allowed lateness, read from the beginning.
+const WINDOWS_FLAGS: [&str; 7] = [
+    "--window",
+    "30s",
+    "--windows",
+    "100000",
+    "--allowed-lateness",
+    "15s",
+    "--from-beginning",
+];
+
+fn windows_report(topics: &TopicSet, group: &str, flags: &[&str]) -> Value {
+    final_report(&run_ok(metrics(topics, group, &WINDOWS_FLAGS).args(flags)))
+}
+
+fn assert_nothing_late_and_windows_equal_the_truth(
+    report: &Value,
+    truth: &BTreeMap<String, Value>,
+    mode: &str,
+) {
+    assert_eq!(total_too_late(report), 0, "{mode}: {}", report["too_late"]);
+    assert_windows_equal_the_truth(report, truth, mode);
+}
+
+fn windows_on_threads_equal_the_truth(topics: &TopicSet, truth: &BTreeMap<String, Value>) {
+    let threads = windows_report(
+        topics,
         &unique("windows-threads"),
         &["--timeout", "4s", "--threads", "2"],
     );
-    equals_truth(&threads, "--threads 2");
+    assert_nothing_late_and_windows_equal_the_truth(&threads, truth, "--threads 2");
+}
 
+/// Stopped halfway and resumed from a checkpoint; saved windows go on only at their own width.
+fn windows_resumed_from_a_checkpoint_equal_the_truth(
+    topics: &TopicSet,
+    truth: &BTreeMap<String, Value>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let checkpoint = dir.path().join("windows.checkpoint");
     let checkpoint = checkpoint.to_str().unwrap();
     let group = unique("windows-checkpoint");
-    let half = run(
+    let half = windows_report(
+        topics,
         &group,
         &["--max-messages", "3000", "--checkpoint", checkpoint],
     );
     assert_eq!(half["events"], 3000);
-    let resumed = run(&group, &["--timeout", "4s", "--checkpoint", checkpoint]);
+    let resumed = windows_report(
+        topics,
+        &group,
+        &["--timeout", "4s", "--checkpoint", checkpoint],
+    );
     assert_eq!(resumed["events"], 6800);
-    equals_truth(&resumed, "--checkpoint");
-    // Saved windows go on only at their own width.
-    let output = tool("metrics-consumer", &topics)
+    assert_nothing_late_and_windows_equal_the_truth(&resumed, truth, "--checkpoint");
+    let output = tool("metrics-consumer", topics)
         .args([
             "--group",
             &group,
@@ -501,14 +548,24 @@ fn windows_in_every_mode_equal_the_ground_truth() {
             && stderr.contains("the saved windows are 30s wide, not 60s"),
         "{stderr}"
     );
+}
 
+/// Stopped halfway and resumed in an exactly-once group, whose --view shows the same windows.
+fn windows_resumed_exactly_once_equal_the_truth(
+    topics: &TopicSet,
+    truth: &BTreeMap<String, Value>,
+) {
     let group = unique("windows-exactly-once");
-    let half = run(&group, &["--exactly-once", "--max-messages", "3000"]);
+    let half = windows_report(
+        topics,
+        &group,
+        &["--exactly-once", "--max-messages", "3000"],
+    );
     assert!(half["events"].as_u64().unwrap() >= 3000, "{half}");
-    let resumed = run(&group, &["--exactly-once", "--timeout", "4s"]);
+    let resumed = windows_report(topics, &group, &["--exactly-once", "--timeout", "4s"]);
     assert_eq!(resumed["events"], 6800);
-    equals_truth(&resumed, "--exactly-once");
-    let view = final_report(&run_ok(tool("metrics-consumer", &topics).args([
+    assert_nothing_late_and_windows_equal_the_truth(&resumed, truth, "--exactly-once");
+    let view = final_report(&run_ok(tool("metrics-consumer", topics).args([
         "--view",
         "--group",
         &group,
@@ -597,6 +654,13 @@ fn malformed_messages_are_rejected_with_a_reason_and_change_no_figure() {
     let (topics, _cleanup) = topics_with_events("malformed", 8, (200, 50, 100));
     let before = expected_report(&topics);
 
+    write_malformed_messages(&topics);
+    metrics_reject_each_and_keep_every_figure(&topics, &before);
+    consumer_reports_each_rejection_and_goes_on(&topics);
+}
+
+/// Six malformed messages, two on each topic, each with a different reason.
+fn write_malformed_messages(topics: &TopicSet) {
     let wrong_type = br#"{"event_id":"0f8fad5b-d9cb-469f-a165-70867728950e","event_type":"view","timestamp":"2026-01-01T00:00:00.000Z","user_id":"U001","session_id":"S1","region":"North","customer_type":"VIP","product_id":"P001","product_name":"Laptop","category":"Electronics","price":"cheap","brand":"Dell"}"#;
     let unknown_type = br#"{"event_id":"0f8fad5b-d9cb-469f-a165-70867728950e","event_type":"refund","timestamp":"2026-01-01T00:00:00.000Z","user_id":"U001","session_id":"S1","region":"North","customer_type":"VIP"}"#;
     let missing_field = br#"{"event_id":"0f8fad5b-d9cb-469f-a165-70867728950e","event_type":"purchase","timestamp":"2026-01-01T00:00:00.000Z","user_id":"U001","session_id":"S1","region":"North","customer_type":"VIP","order_id":"O1","product_id":"P001","product_name":"Laptop","category":"Electronics","price":10.0,"quantity":1,"payment_method":"paypal"}"#;
@@ -612,9 +676,11 @@ fn malformed_messages_are_rejected_with_a_reason_and_change_no_figure() {
         &topics.user_events,
         &[("U001", Some(unknown_type)), ("U001", None)],
     );
+}
 
+fn metrics_reject_each_and_keep_every_figure(topics: &TopicSet, before: &Value) {
     let output = run_ok(&mut metrics(
-        &topics,
+        topics,
         &unique("malformed-metrics"),
         &["--from-beginning", "--timeout", "4s"],
     ));
@@ -628,9 +694,12 @@ fn malformed_messages_are_rejected_with_a_reason_and_change_no_figure() {
     let mut after = figures(&report);
     after["rejected"] = before["rejected"].clone();
     after["rejected_by_reason"] = before["rejected_by_reason"].clone();
-    assert_eq!(after, before);
+    assert_eq!(&after, before);
+}
 
-    let output = run_ok(tool("consumer", &topics).args([
+/// The consumer goes on after each rejection, listing it in JSON and in human output.
+fn consumer_reports_each_rejection_and_goes_on(topics: &TopicSet) {
+    let output = run_ok(tool("consumer", topics).args([
         "--json",
         "--from-beginning",
         "--timeout",
@@ -660,7 +729,7 @@ fn malformed_messages_are_rejected_with_a_reason_and_change_no_figure() {
         );
     }
     // And in human output: one "rejected" line each, with topic, partition@offset and reason.
-    let human = run_ok(tool("consumer", &topics).args([
+    let human = run_ok(tool("consumer", topics).args([
         "--from-beginning",
         "--timeout",
         "4s",

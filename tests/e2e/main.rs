@@ -29,6 +29,7 @@ mod dashboard;
 mod demo;
 mod exactly_once;
 mod help;
+mod layers;
 mod producers;
 mod readme;
 mod sasl;

@@ -1,6 +1,7 @@
 //! The producers against the real broker.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -313,34 +314,44 @@ fn the_ground_truth_file_holds_the_windows_of_every_event_written() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let write = |run: &str| {
-        let topics = TopicSet::new(&format!("truth-{run}"));
-        create_topics(&topics);
-        let path = dir.path().join(format!("{run}.jsonl"));
-        run_ok(tool("run-multiple-producers", &topics).args([
-            "--rate",
-            "0",
-            "--quiet",
-            "--seed",
-            "5",
-            "--product-events",
-            "3000",
-            "--purchases",
-            "600",
-            "--user-events",
-            "1500",
-            "--truth",
-            path.to_str().unwrap(),
-            "--window",
-            "30s",
-        ]));
-        let text = std::fs::read_to_string(&path).unwrap();
-        (topics, text)
-    };
-    let (topics, truth) = write("first");
+    let (topics, truth) = write_truth(dir.path(), "first");
     let _cleanup = Cleanup(topics.clone());
+    assert_eq!(truth, windows_of_what_the_topics_hold(&topics));
+    assert_windows_in_order_holding_every_event(&truth, &topics);
+    // The same seed, the same truth.
+    let (again_topics, again) = write_truth(dir.path(), "again");
+    let _again_cleanup = Cleanup(again_topics);
+    assert_eq!(again, truth);
+}
 
-    // The windows of every event the topics hold, read back.
+/// A seeded launcher run writing `--truth` to `dir/<run>.jsonl`: its topics and the file's text.
+fn write_truth(dir: &Path, run: &str) -> (TopicSet, String) {
+    let topics = TopicSet::new(&format!("truth-{run}"));
+    create_topics(&topics);
+    let path = dir.join(format!("{run}.jsonl"));
+    run_ok(tool("run-multiple-producers", &topics).args([
+        "--rate",
+        "0",
+        "--quiet",
+        "--seed",
+        "5",
+        "--product-events",
+        "3000",
+        "--purchases",
+        "600",
+        "--user-events",
+        "1500",
+        "--truth",
+        path.to_str().unwrap(),
+        "--window",
+        "30s",
+    ]));
+    let text = std::fs::read_to_string(&path).unwrap();
+    (topics, text)
+}
+
+/// The windows of every event the topics hold, read back, as the truth file's lines.
+fn windows_of_what_the_topics_hold(topics: &TopicSet) -> String {
     let mut stored = shopstream_core::windows::WindowSeries::new(Duration::from_secs(30));
     for (kind, topic) in [
         (TopicKind::ProductEvents, &topics.product_events),
@@ -352,14 +363,15 @@ fn the_ground_truth_file_holds_the_windows_of_every_event_written() {
             stored.record(&event);
         }
     }
-    let expected: String = stored
+    stored
         .figures()
         .iter()
         .map(|w| serde_json::to_string(w).unwrap() + "\n")
-        .collect();
-    assert_eq!(truth, expected);
+        .collect()
+}
 
-    // Each line a 30 s window, in order, and together every event, order and cent.
+/// Each line a 30 s window, in order, and together every event, order and cent.
+fn assert_windows_in_order_holding_every_event(truth: &str, topics: &TopicSet) {
     let windows: Vec<serde_json::Value> = truth
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -368,7 +380,7 @@ fn the_ground_truth_file_holds_the_windows_of_every_event_written() {
     let sum = |field: &str| -> f64 { windows.iter().map(|w| w[field].as_f64().unwrap()).sum() };
     assert_eq!(sum("events"), 5100.0);
     assert_eq!(sum("orders"), 600.0);
-    let report = expected_report(&topics);
+    let report = expected_report(topics);
     let revenue = report["revenue"].as_f64().unwrap();
     assert!(
         (sum("revenue") - revenue).abs() < 0.005,
@@ -390,11 +402,6 @@ fn the_ground_truth_file_holds_the_windows_of_every_event_written() {
         millis(&windows[0]["end"]) - millis(&windows[0]["start"]),
         30_000
     );
-
-    // The same seed, the same truth.
-    let (again_topics, again) = write("again");
-    let _again_cleanup = Cleanup(again_topics);
-    assert_eq!(again, truth);
 }
 
 /// The launcher without counts: free-running, until stopped.
@@ -423,8 +430,19 @@ fn a_backfilled_day_then_a_live_minute() {
     let topics = TopicSet::new("backfill");
     let _cleanup = Cleanup(topics.clone());
     create_topics(&topics);
+    let (lines, started, ended) = run_backfill_then_live(&topics);
+    let last_of_history = assert_history_fills_the_day_before(&lines, started);
+    assert_live_events_out_when_they_happen(&lines, started, ended, last_of_history);
+    assert_sessions_go_forward(&lines);
+}
+
+/// A line a backfilled or live run printed, with the wall clock it came at (milliseconds).
+type TimedLine = (serde_json::Value, i64);
+
+/// `--backfill 1d --duration 1m --json`: the lines, and the wall clock at the start and the end.
+fn run_backfill_then_live(topics: &TopicSet) -> (Vec<TimedLine>, i64, i64) {
     let started = wall_ms();
-    let mut child = tool("run-multiple-producers", &topics)
+    let mut child = tool("run-multiple-producers", topics)
         .args(FREE_RUNNING)
         .args(["--backfill", "1d", "--duration", "1m", "--json"])
         .stdout(Stdio::piped())
@@ -433,7 +451,7 @@ fn a_backfilled_day_then_a_live_minute() {
         .unwrap();
     // Each line with the wall clock it came at.
     let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let lines: Vec<(serde_json::Value, i64)> = std::io::BufRead::lines(stdout)
+    let lines: Vec<TimedLine> = std::io::BufRead::lines(stdout)
         .map(|line| (serde_json::from_str(&line.unwrap()).unwrap(), wall_ms()))
         .collect();
     let output = child.wait_with_output().unwrap();
@@ -448,12 +466,17 @@ fn a_backfilled_day_then_a_live_minute() {
         "the live minute took {} ms",
         ended - started
     );
-    let stamp = |event: &serde_json::Value| {
-        shopstream_core::Timestamp::parse(event["timestamp"].as_str().unwrap())
-            .unwrap()
-            .millis()
-    };
-    // The history: the day before the run, every hour of it with traffic.
+    (lines, started, ended)
+}
+
+fn stamp(event: &serde_json::Value) -> i64 {
+    shopstream_core::Timestamp::parse(event["timestamp"].as_str().unwrap())
+        .unwrap()
+        .millis()
+}
+
+/// The history: the day before the run, every hour of it with traffic. Returns its last time.
+fn assert_history_fills_the_day_before(lines: &[TimedLine], started: i64) -> i64 {
     let day_start = started - 86_400_000;
     let history: Vec<i64> = lines
         .iter()
@@ -471,7 +494,16 @@ fn a_backfilled_day_then_a_live_minute() {
         .map(|at| (at - day_start) / 3_600_000)
         .collect();
     assert_eq!(hours.len(), 24, "hours with traffic: {hours:?}");
-    // Then live: each event out when it happens.
+    *history.iter().max().unwrap()
+}
+
+/// Then live: each event out when it happens, right after the history.
+fn assert_live_events_out_when_they_happen(
+    lines: &[TimedLine],
+    started: i64,
+    ended: i64,
+    last_of_history: i64,
+) {
     let live: Vec<(i64, i64)> = lines
         .iter()
         .map(|(event, came)| (stamp(event), *came))
@@ -482,14 +514,17 @@ fn a_backfilled_day_then_a_live_minute() {
         assert!((came - at).abs() < 3_000, "an event of {at} came at {came}");
         assert!(at <= ended);
     }
-    let gap = live[0].0 - history.iter().max().unwrap();
+    let gap = live[0].0 - last_of_history;
     assert!(
         (0..300_000).contains(&gap),
         "{gap} ms between history and live"
     );
-    // Within a session, time goes forward.
+}
+
+/// Within a session, time goes forward.
+fn assert_sessions_go_forward(lines: &[TimedLine]) {
     let mut last: BTreeMap<String, i64> = BTreeMap::new();
-    for (event, _) in &lines {
+    for (event, _) in lines {
         let session = event["session_id"].as_str().unwrap().to_string();
         let at = stamp(event);
         if let Some(before) = last.insert(session.clone(), at) {

@@ -74,7 +74,20 @@ fn three_shards_write_the_totals_together_with_disjoint_users_and_whole_stories(
         .map(|(child, shard)| finished(child, &format!("shard {shard}")))
         .collect();
 
-    // Each shard's summary names it and counts its share: total / 3, the remainder to the first.
+    let printed = assert_each_summary_counts_its_share(&outputs, &topics, shards);
+    assert_topics_hold_the_totals_once_as_printed(&servers, &topics, printed);
+    // A seeded shard is reproducible: shard 2/3 again prints the very same bytes.
+    let again = finished(spawn_shard(&servers, &topics, "2/3"), "shard 2/3");
+    assert_eq!(again.stdout, outputs[1].stdout);
+}
+
+/// Each shard's summary names it and counts its share (total / 3, the remainder to the first),
+/// and no two shards share a user or a session. Returns every line the shards printed.
+fn assert_each_summary_counts_its_share(
+    outputs: &[Output],
+    topics: &TopicSet,
+    shards: [&str; 3],
+) -> Vec<Vec<u8>> {
     let shares = [(1001, 201, 501), (1000, 200, 501), (1000, 200, 500)];
     let mut users_by_shard: Vec<HashSet<String>> = Vec::new();
     let mut sessions_by_shard: Vec<HashSet<String>> = Vec::new();
@@ -117,8 +130,16 @@ fn three_shards_write_the_totals_together_with_disjoint_users_and_whole_stories(
             "shards {a} and {b} share sessions {shared:?}"
         );
     }
+    printed
+}
 
-    // Together the topics hold exactly the totals, each event once, telling whole stories.
+/// Together the topics hold exactly the totals, each event once, telling whole stories, and
+/// what the shards printed is what the topics hold.
+fn assert_topics_hold_the_totals_once_as_printed(
+    servers: &str,
+    topics: &TopicSet,
+    mut printed: Vec<Vec<u8>>,
+) {
     let mut all = Vec::new();
     let mut stored: Vec<Vec<u8>> = Vec::new();
     for (kind, topic, expected) in [
@@ -126,7 +147,7 @@ fn three_shards_write_the_totals_together_with_disjoint_users_and_whole_stories(
         (TopicKind::Purchases, &topics.purchases, TOTALS.1),
         (TopicKind::UserEvents, &topics.user_events, TOTALS.2),
     ] {
-        let records = read_topic_at(&servers, topic);
+        let records = read_topic_at(servers, topic);
         let events = decode_topic(&records, kind);
         assert_eq!(events.len() as u64, expected, "{kind}");
         all.extend(events);
@@ -145,10 +166,6 @@ fn three_shards_write_the_totals_together_with_disjoint_users_and_whole_stories(
     stored.sort();
     printed.sort();
     assert_eq!(printed, stored);
-
-    // A seeded shard is reproducible: shard 2/3 again prints the very same bytes.
-    let again = finished(spawn_shard(&servers, &topics, "2/3"), "shard 2/3");
-    assert_eq!(again.stdout, outputs[1].stdout);
 }
 
 #[test]

@@ -803,10 +803,18 @@ fn compressed_events_read_back_exactly(codec: &str, codec_id: u16) {
     let topics = TopicSet::new(&format!("compressed-{codec}"));
     let _cleanup = Cleanup(topics.clone());
     create_topics(&topics);
+    produce_compressed(&topics, codec);
+    assert_stored_compressed(&topics, codec_id);
+    assert_consumer_prints_what_is_stored(&topics);
+    assert_metrics_are_the_engines_over_what_is_stored(&topics);
+}
+
+/// 300 events from a producer and 700 from the launcher, with KAFKA_COMPRESSION_TYPE=`codec`.
+fn produce_compressed(topics: &TopicSet, codec: &str) {
     let compressed = Connection::plaintext(&bootstrap()).with("KAFKA_COMPRESSION_TYPE", codec);
     let output = run_ok(
         compressed
-            .tool("product-producer", &topics)
+            .tool("product-producer", topics)
             .args(["--count", "300", "--rate", "0"]),
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -814,7 +822,7 @@ fn compressed_events_read_back_exactly(codec: &str, codec_id: u16) {
         acknowledged_in_summary(&stdout, &topics.product_events),
         300
     );
-    let output = run_ok(compressed.tool("run-multiple-producers", &topics).args([
+    let output = run_ok(compressed.tool("run-multiple-producers", topics).args([
         "--rate",
         "0",
         "--seed",
@@ -826,11 +834,13 @@ fn compressed_events_read_back_exactly(codec: &str, codec_id: u16) {
         "--user-events",
         "200",
     ]));
-    assert_acknowledged(&output, &topics, (400, 100, 200));
+    assert_acknowledged(&output, topics, (400, 100, 200));
+}
 
-    // Stored compressed: every batch of several events on disk has the codec, and together the
-    // batches hold every event. librdkafka sends a batch as it is when compressing would not make
-    // it smaller, which happens to a lone small event.
+/// Every batch of several events on disk has the codec, and together the batches hold every
+/// event. librdkafka sends a batch as it is when compressing would not make it smaller, which
+/// happens to a lone small event.
+fn assert_stored_compressed(topics: &TopicSet, codec_id: u16) {
     for (topic, count) in [
         (&topics.product_events, 700),
         (&topics.purchases, 100),
@@ -850,9 +860,11 @@ fn compressed_events_read_back_exactly(codec: &str, codec_id: u16) {
         let records: u64 = batches.iter().map(|(_, records)| records).sum();
         assert_eq!(records, count, "{topic}: {batches:?}");
     }
+}
 
-    // consumer --json prints exactly what is stored, each event at its place.
-    let output = run_ok(tool("consumer", &topics).args([
+/// consumer --json prints exactly what is stored, each event at its place.
+fn assert_consumer_prints_what_is_stored(topics: &TopicSet) {
+    let output = run_ok(tool("consumer", topics).args([
         "--json",
         "--from-beginning",
         "--max-messages",
@@ -895,9 +907,11 @@ fn compressed_events_read_back_exactly(codec: &str, codec_id: u16) {
         printed == stored,
         "consumer --json differs from the stored events"
     );
+}
 
-    // metrics-consumer's figures are the engine's over the stored events.
-    let output = run_ok(tool("metrics-consumer", &topics).args([
+/// metrics-consumer's figures are the engine's over the stored events.
+fn assert_metrics_are_the_engines_over_what_is_stored(topics: &TopicSet) {
+    let output = run_ok(tool("metrics-consumer", topics).args([
         "--json",
         "--from-beginning",
         "--max-messages",
@@ -914,7 +928,7 @@ fn compressed_events_read_back_exactly(codec: &str, codec_id: u16) {
     for key in ["report", "group", "lag"] {
         figures.remove(key);
     }
-    assert_eq!(report, expected_report(&topics));
+    assert_eq!(report, expected_report(topics));
 }
 
 #[test]

@@ -8,7 +8,6 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::event::{Details, Event, ProductInfo};
@@ -17,6 +16,9 @@ use crate::timestamp::Timestamp;
 use crate::vocab::{EventType, TopicKind};
 
 mod flat;
+mod raw;
+
+use self::raw::{RawEvent, Text};
 
 /// Why a message is not an event. Each variant is one reason a report can name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -168,74 +170,6 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// A string from the message: borrowed when it has no escapes (the common case), owned when
-/// serde_json had to unescape it. serde's own `Cow` impl always copies inside an `Option`.
-#[derive(Debug)]
-struct Text<'a>(Cow<'a, str>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
-            type Value = Text<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(v.to_string())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(v)))
-            }
-        }
-        deserializer.deserialize_str(Visitor(std::marker::PhantomData))
-    }
-}
-
-/// Every field any event type may carry, as it arrives; `validate` decides what is required.
-#[derive(Default, Deserialize)]
-struct RawEvent<'a> {
-    #[serde(borrow)]
-    event_id: Option<Text<'a>>,
-    #[serde(borrow)]
-    event_type: Option<Text<'a>>,
-    #[serde(borrow)]
-    timestamp: Option<Text<'a>>,
-    #[serde(borrow)]
-    user_id: Option<Text<'a>>,
-    #[serde(borrow)]
-    session_id: Option<Text<'a>>,
-    #[serde(borrow)]
-    region: Option<Text<'a>>,
-    #[serde(borrow)]
-    customer_type: Option<Text<'a>>,
-    #[serde(borrow)]
-    product_id: Option<Text<'a>>,
-    #[serde(borrow)]
-    product_name: Option<Text<'a>>,
-    #[serde(borrow)]
-    category: Option<Text<'a>>,
-    #[serde(borrow)]
-    brand: Option<Text<'a>>,
-    price: Option<f64>,
-    quantity: Option<u32>,
-    #[serde(borrow)]
-    order_id: Option<Text<'a>>,
-    total: Option<f64>,
-    #[serde(borrow)]
-    payment_method: Option<Text<'a>>,
-    #[serde(borrow)]
-    device: Option<Text<'a>>,
-    #[serde(borrow)]
-    query: Option<Text<'a>>,
-    results_count: Option<u32>,
-    #[serde(borrow)]
-    fields_updated: Option<Vec<Text<'a>>>,
-}
-
 fn required<T>(value: Option<T>, field: &'static str) -> Result<T, DecodeError> {
     value.ok_or(DecodeError::MissingField(field))
 }
@@ -318,92 +252,8 @@ impl<'a> RawEvent<'a> {
         let session_id = text(self.session_id.take(), "session_id")?;
         let region = word(self.region.take(), "region")?;
         let customer_type = word(self.customer_type.take(), "customer_type")?;
-
-        let product = |raw_id, raw_name, raw_category, raw_price| -> Result<_, DecodeError> {
-            Ok(ProductInfo {
-                product_id: text(raw_id, "product_id")?,
-                product_name: text(raw_name, "product_name")?,
-                category: text(raw_category, "category")?,
-                price: money(raw_price, "price")?,
-            })
-        };
-        let details = match event_type {
-            EventType::View | EventType::AddToCart | EventType::RemoveFromCart => {
-                let product = product(
-                    self.product_id.take(),
-                    self.product_name.take(),
-                    self.category.take(),
-                    self.price.take(),
-                )?;
-                let brand = text(self.brand.take(), "brand")?;
-                match event_type {
-                    EventType::View => Details::View { product, brand },
-                    EventType::AddToCart => Details::AddToCart {
-                        product,
-                        brand,
-                        quantity: quantity(self.quantity.take())?,
-                    },
-                    _ => Details::RemoveFromCart {
-                        product,
-                        brand,
-                        quantity: quantity(self.quantity.take())?,
-                    },
-                }
-            }
-            EventType::Purchase => {
-                let order_id = text(self.order_id.take(), "order_id")?;
-                let product = product(
-                    self.product_id.take(),
-                    self.product_name.take(),
-                    self.category.take(),
-                    self.price.take(),
-                )?;
-                let quantity = quantity(self.quantity.take())?;
-                let total = money(self.total.take(), "total")?;
-                let expected = product.price.checked_mul(quantity);
-                if expected != Some(total) {
-                    return Err(DecodeError::InvalidValue {
-                        field: "total",
-                        reason: format!(
-                            "is {total}, not price x quantity ({} x {quantity})",
-                            product.price
-                        ),
-                    });
-                }
-                Details::Purchase {
-                    order_id,
-                    product,
-                    quantity,
-                    total,
-                    payment_method: word(self.payment_method.take(), "payment_method")?,
-                }
-            }
-            EventType::Login => Details::Login {
-                device: word(self.device.take(), "device")?,
-            },
-            EventType::Logout => Details::Logout,
-            EventType::Search => {
-                let query = required(self.query.take(), "query")?.0;
-                if query.len() > MAX_TEXT_LEN {
-                    check_text(&query, "query")?;
-                }
-                Details::Search {
-                    query,
-                    results_count: required(self.results_count.take(), "results_count")?,
-                }
-            }
-            EventType::ProfileUpdate => {
-                let fields_updated: Vec<Cow<'a, str>> =
-                    required(self.fields_updated.take(), "fields_updated")?
-                        .into_iter()
-                        .map(|t| t.0)
-                        .collect();
-                for field in &fields_updated {
-                    check_text(field, "fields_updated")?;
-                }
-                Details::ProfileUpdate { fields_updated }
-            }
-        };
+        // The common fields come first, so their errors win over the details' (as before).
+        let details = self.details(event_type)?;
         Ok(Event {
             event_id,
             timestamp,
@@ -413,6 +263,98 @@ impl<'a> RawEvent<'a> {
             customer_type,
             details,
         })
+    }
+
+    /// The fields of this event type.
+    fn details(&mut self, event_type: EventType) -> Result<Details<'a>, DecodeError> {
+        Ok(match event_type {
+            EventType::View | EventType::AddToCart | EventType::RemoveFromCart => {
+                self.cart_details(event_type)?
+            }
+            EventType::Purchase => self.purchase()?,
+            EventType::Login => Details::Login {
+                device: word(self.device.take(), "device")?,
+            },
+            EventType::Logout => Details::Logout,
+            EventType::Search => self.search()?,
+            EventType::ProfileUpdate => self.profile_update()?,
+        })
+    }
+
+    fn product(&mut self) -> Result<ProductInfo<'a>, DecodeError> {
+        Ok(ProductInfo {
+            product_id: text(self.product_id.take(), "product_id")?,
+            product_name: text(self.product_name.take(), "product_name")?,
+            category: text(self.category.take(), "category")?,
+            price: money(self.price.take(), "price")?,
+        })
+    }
+
+    /// A view, an add to cart or a remove from cart: a product and its brand.
+    fn cart_details(&mut self, event_type: EventType) -> Result<Details<'a>, DecodeError> {
+        let product = self.product()?;
+        let brand = text(self.brand.take(), "brand")?;
+        Ok(match event_type {
+            EventType::View => Details::View { product, brand },
+            EventType::AddToCart => Details::AddToCart {
+                product,
+                brand,
+                quantity: quantity(self.quantity.take())?,
+            },
+            _ => Details::RemoveFromCart {
+                product,
+                brand,
+                quantity: quantity(self.quantity.take())?,
+            },
+        })
+    }
+
+    /// A purchase, whose total must be exactly price x quantity.
+    fn purchase(&mut self) -> Result<Details<'a>, DecodeError> {
+        let order_id = text(self.order_id.take(), "order_id")?;
+        let product = self.product()?;
+        let quantity = quantity(self.quantity.take())?;
+        let total = money(self.total.take(), "total")?;
+        let expected = product.price.checked_mul(quantity);
+        if expected != Some(total) {
+            return Err(DecodeError::InvalidValue {
+                field: "total",
+                reason: format!(
+                    "is {total}, not price x quantity ({} x {quantity})",
+                    product.price
+                ),
+            });
+        }
+        Ok(Details::Purchase {
+            order_id,
+            product,
+            quantity,
+            total,
+            payment_method: word(self.payment_method.take(), "payment_method")?,
+        })
+    }
+
+    fn search(&mut self) -> Result<Details<'a>, DecodeError> {
+        let query = required(self.query.take(), "query")?.0;
+        if query.len() > MAX_TEXT_LEN {
+            check_text(&query, "query")?;
+        }
+        Ok(Details::Search {
+            query,
+            results_count: required(self.results_count.take(), "results_count")?,
+        })
+    }
+
+    fn profile_update(&mut self) -> Result<Details<'a>, DecodeError> {
+        let fields_updated: Vec<Cow<'a, str>> =
+            required(self.fields_updated.take(), "fields_updated")?
+                .into_iter()
+                .map(|t| t.0)
+                .collect();
+        for field in &fields_updated {
+            check_text(field, "fields_updated")?;
+        }
+        Ok(Details::ProfileUpdate { fields_updated })
     }
 }
 

@@ -25,6 +25,7 @@ pub mod money;
 pub mod shard;
 pub mod simulator;
 pub mod stories;
+mod tallies;
 pub mod timestamp;
 pub mod vocab;
 pub mod windows;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::decode::DecodeError;
 use crate::event::{Details, Event};
 use crate::money::Money;
+use crate::tallies::{named, ratio};
 use crate::vocab::{CustomerType, EventType, Region, TopicKind};
 use crate::windows::{EventTimeWindows, Placement};
 
@@ -90,14 +91,6 @@ pub struct Report {
     pub average_order_value: Money,
     pub rejected: u64,
     pub rejected_by_reason: BTreeMap<String, u64>,
-}
-
-pub(crate) fn ratio(numerator: u64, denominator: u64) -> f64 {
-    if denominator == 0 {
-        return 0.0;
-    }
-    // Four decimals: enough for a report, and the same value whichever side computes it.
-    (numerator as f64 / denominator as f64 * 10_000.0).round() / 10_000.0
 }
 
 impl MetricsEngine {
@@ -294,14 +287,6 @@ impl MetricsEngine {
     }
 }
 
-/// A tally keyed by the names the report shows.
-pub(crate) fn named<K: EnumArray<V>, V: Copy>(
-    tally: &EnumMap<K, V>,
-    name: impl Fn(K) -> &'static str,
-) -> BTreeMap<&'static str, V> {
-    tally.iter().map(|(k, v)| (name(k), *v)).collect()
-}
-
 /// The revenue of each region as whole cents (see [`crate::money::cents`]).
 mod cents_by_region {
     use enum_map::EnumMap;
@@ -329,5 +314,4 @@ mod cents_by_region {
 }
 
 #[cfg(test)]
-#[path = "metrics_tests.rs"]
 mod tests;

@@ -19,8 +19,8 @@ use enum_map::EnumMap;
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Details, Event};
-use crate::metrics::{named, ratio};
 use crate::money::Money;
+use crate::tallies::{named, ratio};
 use crate::timestamp::Timestamp;
 use crate::vocab::{EventType, TopicKind};
 
@@ -606,5 +606,4 @@ pub struct EventTimeReport {
 }
 
 #[cfg(test)]
-#[path = "windows_tests.rs"]
 mod tests;

@@ -2,14 +2,25 @@
 
 use std::path::Path;
 
-use super::{Band, Behaviour, BehaviourError};
+use super::model::{Band, Behaviour, BehaviourError};
 
 /// How far shares may add up from 1 (they are typed with two or three decimals).
 const SHARE_SUM_SLACK: f64 = 0.001;
 
 pub(super) fn check(model: &Behaviour, file: &Path) -> Result<(), BehaviourError> {
     let check = Checker { file };
+    // In the file's order, so the first value out of range is the one reported.
+    traffic(&check, model)?;
+    sessions(&check, model)?;
+    propensity(&check, model)?;
+    mix(&check, model)?;
+    products(&check, model)?;
+    catalog(&check, model)?;
+    benchmarks(&check, model)
+}
 
+/// `[traffic]`: how many sessions, and when.
+fn traffic(check: &Checker<'_>, model: &Behaviour) -> Result<(), BehaviourError> {
     let traffic = &model.traffic;
     check.range(
         "traffic.sessions_per_day",
@@ -23,7 +34,11 @@ pub(super) fn check(model: &Behaviour, file: &Path) -> Result<(), BehaviourError
         let key = format!("traffic.utc_offset_hours.{region}");
         check.range(&key, *offset, -12.0, 14.0)?;
     }
+    Ok(())
+}
 
+/// `[sessions]`: what a session does, and how fast.
+fn sessions(check: &Checker<'_>, model: &Behaviour) -> Result<(), BehaviourError> {
     let sessions = &model.sessions;
     check.range(
         "sessions.views_per_session",
@@ -65,7 +80,7 @@ pub(super) fn check(model: &Behaviour, file: &Path) -> Result<(), BehaviourError
     )?;
     if sessions.min_seconds_between_actions > sessions.mean_seconds_between_actions {
         return Err(BehaviourError::AboveLimit {
-            path: file.to_path_buf(),
+            path: check.file.to_path_buf(),
             key: "sessions.min_seconds_between_actions".to_string(),
             value: sessions.min_seconds_between_actions,
             limit_key: "sessions.mean_seconds_between_actions".to_string(),
@@ -73,7 +88,11 @@ pub(super) fn check(model: &Behaviour, file: &Path) -> Result<(), BehaviourError
         });
     }
     check.weights("sessions.quantity_weights", &sessions.quantity_weights)?;
+    Ok(())
+}
 
+/// `[propensity.*]`: how likely each customer type is to buy.
+fn propensity(check: &Checker<'_>, model: &Behaviour) -> Result<(), BehaviourError> {
     for (customer_type, propensity) in &model.propensity {
         let key = |name: &str| format!("propensity.{customer_type}.{name}");
         check.range(
@@ -84,7 +103,11 @@ pub(super) fn check(model: &Behaviour, file: &Path) -> Result<(), BehaviourError
         )?;
         check.range(&key("checkout"), propensity.checkout, 0.0, 1.0)?;
     }
+    Ok(())
+}
 
+/// `[devices]` and `[payment_methods]`: shares adding up to 1.
+fn mix(check: &Checker<'_>, model: &Behaviour) -> Result<(), BehaviourError> {
     check.shares(
         "devices",
         model.devices.iter().map(|(d, s)| (d.as_str(), *s)),
@@ -93,7 +116,11 @@ pub(super) fn check(model: &Behaviour, file: &Path) -> Result<(), BehaviourError
         "payment_methods",
         model.payment_methods.iter().map(|(p, s)| (p.as_str(), *s)),
     )?;
+    Ok(())
+}
 
+/// `[products]`: which products are looked at.
+fn products(check: &Checker<'_>, model: &Behaviour) -> Result<(), BehaviourError> {
     let products = &model.products;
     check.range(
         "products.popularity_exponent",
@@ -107,7 +134,11 @@ pub(super) fn check(model: &Behaviour, file: &Path) -> Result<(), BehaviourError
         1.0,
         1000.0,
     )?;
+    Ok(())
+}
 
+/// `[catalog]`: restocks and price changes.
+fn catalog(check: &Checker<'_>, model: &Behaviour) -> Result<(), BehaviourError> {
     let catalog = &model.catalog;
     check.range(
         "catalog.restock_delay_hours",
@@ -123,7 +154,11 @@ pub(super) fn check(model: &Behaviour, file: &Path) -> Result<(), BehaviourError
     )?;
     check.range("catalog.max_price_cut", catalog.max_price_cut, 0.0, 0.95)?;
     check.range("catalog.max_price_rise", catalog.max_price_rise, 0.0, 10.0)?;
+    Ok(())
+}
 
+/// `[benchmarks]`: the bands the simulated figures are checked against.
+fn benchmarks(check: &Checker<'_>, model: &Behaviour) -> Result<(), BehaviourError> {
     let benchmarks = &model.benchmarks;
     check.band("session_conversion", benchmarks.session_conversion, 1.0)?;
     check.band("cart_abandonment", benchmarks.cart_abandonment, 1.0)?;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use toml::{Table, Value};
 
-use super::BehaviourError;
+use super::model::BehaviourError;
 
 /// One table of the file and the keys read from it so far.
 pub(super) struct Section<'a> {

@@ -1,8 +1,8 @@
 //! Quota budgeting: what each topic still owes, and whether an action may happen next without
 //! making a quota unreachable or a story impossible to finish.
 
+use super::quotas::{Quota, Quotas};
 use super::session::{Action, Session};
-use super::{Quota, Quotas};
 use crate::vocab::{PerTopic, TopicKind};
 
 /// One topic's budget while generating.

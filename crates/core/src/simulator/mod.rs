@@ -18,6 +18,7 @@
 //!   and comes back, prices change. The clock follows the sessions.
 //!
 //! In parts:
+//! - `quotas`: how many events of each topic a run is asked for
 //! - `budget`: what each topic still owes, and which actions keep every quota reachable
 //! - `policy`: the steered mode's choice of who acts next and what they do
 //! - `crowd`: the free-running mode's sessions, acting as the behaviour model says
@@ -30,6 +31,7 @@ mod arrivals;
 mod budget;
 mod crowd;
 mod policy;
+mod quotas;
 mod render;
 mod session;
 mod shelf;
@@ -44,6 +46,7 @@ use self::arrivals::Arrivals;
 use self::budget::Budgets;
 use self::crowd::{Crowd, World};
 use self::policy::Shoppers;
+pub use self::quotas::{Quota, Quotas};
 use self::render::Sources;
 use self::session::{Decision, Session};
 use self::shelf::Shelf;
@@ -54,84 +57,9 @@ use crate::catalog::Catalog;
 use crate::event::Event;
 use crate::money::Money;
 use crate::timestamp::Timestamp;
-use crate::vocab::TopicKind;
 
 /// Where the simulated clock of a seeded run starts: 2026-01-01T00:00:00Z.
 pub const SEEDED_EPOCH: i64 = 1_767_225_600_000;
-
-/// How many events of one topic to emit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Quota {
-    /// Not emitted: its events still happen in the simulation (stories stay whole) but are dropped.
-    Off,
-    /// Without end (until the caller stops asking).
-    Unlimited,
-    /// Exactly this many (at least 1).
-    Exactly(u64),
-}
-
-impl Quota {
-    /// A count as the tools take it: 0 means without end.
-    pub fn from_count(count: u64) -> Quota {
-        if count == 0 {
-            Quota::Unlimited
-        } else {
-            Quota::Exactly(count)
-        }
-    }
-}
-
-/// Quotas for the three topics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Quotas {
-    pub product_events: Quota,
-    pub purchases: Quota,
-    pub user_events: Quota,
-}
-
-impl Quotas {
-    /// Only one topic, `count` events of it (0: without end).
-    pub fn only(topic: TopicKind, count: u64) -> Quotas {
-        let mut quotas = Quotas {
-            product_events: Quota::Off,
-            purchases: Quota::Off,
-            user_events: Quota::Off,
-        };
-        *quotas.get_mut(topic) = Quota::from_count(count);
-        quotas
-    }
-
-    /// Whether the run is free-running: no topic asks for an exact count (and one is emitted).
-    pub fn free_running(&self) -> bool {
-        self.emits_any()
-            && [self.product_events, self.purchases, self.user_events]
-                .iter()
-                .all(|quota| !matches!(quota, Quota::Exactly(_)))
-    }
-
-    /// Whether any topic is emitted (a Simulator needs one).
-    pub fn emits_any(&self) -> bool {
-        [self.product_events, self.purchases, self.user_events]
-            .iter()
-            .any(|quota| *quota != Quota::Off)
-    }
-
-    pub fn get(&self, topic: TopicKind) -> Quota {
-        match topic {
-            TopicKind::ProductEvents => self.product_events,
-            TopicKind::Purchases => self.purchases,
-            TopicKind::UserEvents => self.user_events,
-        }
-    }
-
-    fn get_mut(&mut self, topic: TopicKind) -> &mut Quota {
-        match topic {
-            TopicKind::ProductEvents => &mut self.product_events,
-            TopicKind::Purchases => &mut self.purchases,
-            TopicKind::UserEvents => &mut self.user_events,
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SimulatorError {
@@ -270,22 +198,7 @@ impl<'c> Simulator<'c> {
             start,
             campaigns,
         } = options;
-        if catalog.products.is_empty() || catalog.users.is_empty() {
-            return Err(SimulatorError::EmptyCatalog);
-        }
-        let budgets = Budgets::new(quotas);
-        if !budgets.emits_any() {
-            return Err(SimulatorError::NothingToEmit);
-        }
-        if let (Quota::Exactly(purchases), Quota::Exactly(product_events)) =
-            (quotas.purchases, quotas.product_events)
-            && purchases > product_events
-        {
-            return Err(SimulatorError::PurchasesExceedProductEvents {
-                purchases,
-                product_events,
-            });
-        }
+        let budgets = checked_budgets(catalog, quotas)?;
         let mut rng = match seed {
             Some(seed) => ChaCha8Rng::seed_from_u64(seed),
             None => ChaCha8Rng::from_os_rng(),
@@ -296,43 +209,9 @@ impl<'c> Simulator<'c> {
             (None, None) => Clock::Wall(Timestamp::now().millis()),
         };
         let (mode, tastes) = if quotas.free_running() {
-            let behaviour = match behaviour {
-                Some(behaviour) => {
-                    behaviour
-                        .validate(Path::new("the given behaviour model"))
-                        .map_err(|e| SimulatorError::Behaviour(e.to_string()))?;
-                    behaviour
-                }
-                None => {
-                    Behaviour::shipped().map_err(|e| SimulatorError::Behaviour(e.to_string()))?
-                }
-            };
-            let tastes = Tastes::new(catalog, &TasteParams::from_behaviour(&behaviour))
-                .map_err(|e| SimulatorError::Behaviour(e.to_string()))?;
-            let start = clock.millis();
-            let free = FreeRunning {
-                crowd: Crowd::new(catalog, &behaviour)
-                    .map_err(|e| SimulatorError::Behaviour(e.to_string()))?,
-                arrivals: Arrivals::new(
-                    &behaviour.traffic,
-                    Crowd::users_per_region(catalog),
-                    campaigns.clone(),
-                    start,
-                    &mut rng,
-                ),
-                shelf: Shelf::new(catalog, &behaviour.catalog, start, &mut rng),
-                campaigns,
-            };
-            (Mode::FreeRunning(Box::new(free)), tastes)
+            free_running(catalog, behaviour, campaigns, clock.millis(), &mut rng)?
         } else {
-            // Weights fail only for an empty product list, ruled out above.
-            let tastes = Tastes::new(catalog, &TasteParams::steered())
-                .map_err(|_| SimulatorError::EmptyCatalog)?;
-            let steered = Steered {
-                shoppers: Shoppers::new(catalog.users.len(), catalog.products.len(), &budgets),
-                prices: catalog.products.iter().map(|p| p.price).collect(),
-            };
-            (Mode::Steered(steered), tastes)
+            steered(catalog, &budgets)?
         };
         Ok(Simulator {
             catalog,
@@ -452,7 +331,73 @@ impl FreeRunning {
     }
 }
 
-#[cfg(test)]
-mod free_running_tests;
+/// The budgets of `quotas`, when the catalog and the quotas make a run possible.
+fn checked_budgets(catalog: &Catalog, quotas: Quotas) -> Result<Budgets, SimulatorError> {
+    if catalog.products.is_empty() || catalog.users.is_empty() {
+        return Err(SimulatorError::EmptyCatalog);
+    }
+    let budgets = Budgets::new(quotas);
+    if !budgets.emits_any() {
+        return Err(SimulatorError::NothingToEmit);
+    }
+    if let (Quota::Exactly(purchases), Quota::Exactly(product_events)) =
+        (quotas.purchases, quotas.product_events)
+        && purchases > product_events
+    {
+        return Err(SimulatorError::PurchasesExceedProductEvents {
+            purchases,
+            product_events,
+        });
+    }
+    Ok(budgets)
+}
+
+/// A free-running run along `behaviour` (the shipped model when None), starting at `start`.
+fn free_running(
+    catalog: &Catalog,
+    behaviour: Option<Behaviour>,
+    campaigns: Vec<Campaign>,
+    start: i64,
+    rng: &mut ChaCha8Rng,
+) -> Result<(Mode, Tastes), SimulatorError> {
+    let behaviour = match behaviour {
+        Some(behaviour) => {
+            behaviour
+                .validate(Path::new("the given behaviour model"))
+                .map_err(|e| SimulatorError::Behaviour(e.to_string()))?;
+            behaviour
+        }
+        None => Behaviour::shipped().map_err(|e| SimulatorError::Behaviour(e.to_string()))?,
+    };
+    let tastes = Tastes::new(catalog, &TasteParams::from_behaviour(&behaviour))
+        .map_err(|e| SimulatorError::Behaviour(e.to_string()))?;
+    let free = FreeRunning {
+        crowd: Crowd::new(catalog, &behaviour)
+            .map_err(|e| SimulatorError::Behaviour(e.to_string()))?,
+        arrivals: Arrivals::new(
+            &behaviour.traffic,
+            Crowd::users_per_region(catalog),
+            campaigns.clone(),
+            start,
+            rng,
+        ),
+        shelf: Shelf::new(catalog, &behaviour.catalog, start, rng),
+        campaigns,
+    };
+    Ok((Mode::FreeRunning(Box::new(free)), tastes))
+}
+
+/// A run steered to exact per-topic quotas.
+fn steered(catalog: &Catalog, budgets: &Budgets) -> Result<(Mode, Tastes), SimulatorError> {
+    // Weights fail only for an empty product list, ruled out by checked_budgets.
+    let tastes =
+        Tastes::new(catalog, &TasteParams::steered()).map_err(|_| SimulatorError::EmptyCatalog)?;
+    let steered = Steered {
+        shoppers: Shoppers::new(catalog.users.len(), catalog.products.len(), budgets),
+        prices: catalog.products.iter().map(|p| p.price).collect(),
+    };
+    Ok((Mode::Steered(steered), tastes))
+}
+
 #[cfg(test)]
 mod tests;

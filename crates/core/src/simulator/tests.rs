@@ -393,3 +393,6 @@ fn seeded_runs_keep_their_digest() {
         (1_000, 0x74a3_8756_0282_0a2d)
     );
 }
+
+// Free-running runs (the behaviour model) have their own file beside the steered runs' tests.
+mod free_running;

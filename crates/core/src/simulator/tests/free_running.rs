@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use enum_map::EnumMap;
 
-use super::arrivals::{DAY_MS, HOUR_MS};
-use super::{Mode, Quota, Quotas, SEEDED_EPOCH, Simulator, SimulatorOptions};
 use crate::behaviour::Behaviour;
 use crate::campaign::Campaign;
 use crate::catalog::Catalog;
 use crate::event::{Details, Event};
+use crate::simulator::arrivals::{DAY_MS, HOUR_MS};
+use crate::simulator::{Mode, Quota, Quotas, SEEDED_EPOCH, Simulator, SimulatorOptions};
 use crate::stories;
 use crate::timestamp::Timestamp;
 use crate::vocab::{Device, EventType, Region};
