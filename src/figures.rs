@@ -12,7 +12,7 @@ use anyhow::Context;
 use rdkafka::consumer::BaseConsumer;
 use shopstream_core::checkpoint::Checkpoint;
 use shopstream_core::group_state::Coverage;
-use shopstream_core::metrics::{MetricsEngine, Report};
+use shopstream_core::metrics::{MetricsEngine, Report, WindowsResumed};
 use shopstream_core::windows::{
     EventTimeReport, EventTimeWindows, Placement, WindowRules, reader_clock,
 };
@@ -159,9 +159,11 @@ impl Figures {
         };
         match &mut self {
             Figures::Local { state, path, .. } => {
-                let saved = state.engine.windows().cloned();
-                let windows = match saved {
-                    Some(saved) => saved.resume(rules, now).with_context(|| {
+                let watching = partitions.iter().map(|(t, p)| (t.as_str(), *p));
+                let resumed = state
+                    .engine
+                    .resume_windows(rules, now, watching)
+                    .with_context(|| {
                         format!(
                             "{}: cannot go on with --window {:?}; pass --reset to start over",
                             path.as_deref()
@@ -169,18 +171,13 @@ impl Figures {
                                 .display(),
                             rules.width
                         )
-                    })?,
-                    None => {
-                        if state.engine.messages() > 0 {
-                            tracing::warn!(
-                                "the checkpoint was kept without --window: windows start with \
-                                 the events read from now on"
-                            );
-                        }
-                        EventTimeWindows::new(rules)
-                    }
-                };
-                state.engine.set_windows(Some(watched(windows)));
+                    })?;
+                if resumed == WindowsResumed::StartedAfterCounts {
+                    tracing::warn!(
+                        "the checkpoint was kept without --window: windows start with the events \
+                         read from now on"
+                    );
+                }
             }
             Figures::Threads { windows, .. } => {
                 *windows = Some((rules, Box::new(watched(EventTimeWindows::new(rules)))));

@@ -1,5 +1,5 @@
 //! The metrics engine: a plain struct fed decoded events (and rejections) that computes every
-//! figure of the README's metrics-consumer section. No Kafka in it; money is exact (cents).
+//! figure of the book's metrics-consumer section (docs/consumers.md). No Kafka in it; money is exact (cents).
 
 use std::collections::BTreeMap;
 
@@ -11,7 +11,7 @@ use crate::event::{Details, Event};
 use crate::money::Money;
 use crate::tallies::{named, ratio};
 use crate::vocab::{CustomerType, EventType, Region, TopicKind};
-use crate::windows::{EventTimeWindows, Placement};
+use crate::windows::{EventTimeWindows, Placement, WidthMismatch, WindowRules};
 
 /// How many products each top list holds.
 pub const TOP: usize = 5;
@@ -91,6 +91,17 @@ pub struct Report {
     pub average_order_value: Money,
     pub rejected: u64,
     pub rejected_by_reason: BTreeMap<String, u64>,
+}
+
+/// How [`MetricsEngine::resume_windows`] took up the windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowsResumed {
+    /// Saved windows go on.
+    Saved,
+    /// None were saved: they start now, with nothing counted before.
+    Started,
+    /// None were saved, but figures were: the windows start now, without the events counted.
+    StartedAfterCounts,
 }
 
 impl MetricsEngine {
@@ -177,6 +188,31 @@ impl MetricsEngine {
     /// Keeps (or stops keeping, with None) figures per window of event time.
     pub fn set_windows(&mut self, windows: Option<EventTimeWindows>) {
         self.windows = windows.map(Box::new);
+    }
+
+    /// Takes up windows of event time under `rules` again, watching `partitions` from `now` (the
+    /// caller's wall clock, ms): saved windows go on (at the same width only), an engine without
+    /// any starts them now. Says which, so that the caller can warn when figures were kept
+    /// without windows; the one way checkpoints and exactly-once state resume their windows.
+    pub fn resume_windows<'a>(
+        &mut self,
+        rules: WindowRules,
+        now: i64,
+        partitions: impl IntoIterator<Item = (&'a str, i32)>,
+    ) -> Result<WindowsResumed, WidthMismatch> {
+        let (mut windows, resumed) = match self.windows.clone() {
+            Some(saved) => (saved.resume(rules, now)?, WindowsResumed::Saved),
+            None if self.messages() > 0 => (
+                EventTimeWindows::new(rules),
+                WindowsResumed::StartedAfterCounts,
+            ),
+            None => (EventTimeWindows::new(rules), WindowsResumed::Started),
+        };
+        for (topic, partition) in partitions {
+            windows.watch(topic, partition, now);
+        }
+        self.set_windows(Some(windows));
+        Ok(resumed)
     }
 
     /// Counts one rejected message; no business figure changes.

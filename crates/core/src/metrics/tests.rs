@@ -496,3 +496,50 @@ mod merge {
         assert_eq!(forward.report().top_viewed[0].product_name, "Alpha II");
     }
 }
+
+fn minute_windows() -> WindowRules {
+    WindowRules {
+        width: std::time::Duration::from_secs(60),
+        keep: 10,
+        allowed_lateness: std::time::Duration::ZERO,
+        idle_after: std::time::Duration::from_secs(5),
+        unknown_idle_after: std::time::Duration::from_secs(5),
+    }
+}
+
+#[test]
+fn windows_start_fresh_and_say_whether_figures_came_before_them() {
+    let mut empty = MetricsEngine::new();
+    let resumed = empty.resume_windows(minute_windows(), 0, [("product-events", 0)]);
+    assert_eq!(resumed, Ok(WindowsResumed::Started));
+    assert!(empty.windows().is_some());
+
+    let mut counted = golden_engine();
+    let resumed = counted.resume_windows(minute_windows(), 0, []);
+    assert_eq!(resumed, Ok(WindowsResumed::StartedAfterCounts));
+}
+
+#[test]
+fn saved_windows_go_on_at_their_width_only() {
+    let mut engine = MetricsEngine::new();
+    engine
+        .resume_windows(minute_windows(), 0, [("product-events", 0)])
+        .unwrap();
+    let saved = engine.windows().unwrap().width();
+    assert_eq!(
+        engine.resume_windows(minute_windows(), 1_000, []),
+        Ok(WindowsResumed::Saved)
+    );
+    assert_eq!(engine.windows().unwrap().width(), saved);
+
+    let wider = WindowRules {
+        width: std::time::Duration::from_secs(300),
+        ..minute_windows()
+    };
+    assert!(engine.resume_windows(wider, 2_000, []).is_err());
+    assert_eq!(
+        engine.windows().unwrap().width(),
+        saved,
+        "a refused resume leaves the saved windows as they were"
+    );
+}

@@ -1,9 +1,8 @@
 //! A restored partition's windows of event time: saved ones go on, a state without any starts
 //! them now, and without --window none are kept.
-//! (src/figures.rs resumes a checkpoint's windows the same way: one shared function is due.)
 
-use shopstream_core::metrics::MetricsEngine;
-use shopstream_core::windows::{EventTimeWindows, reader_clock};
+use shopstream_core::metrics::{MetricsEngine, WindowsResumed};
+use shopstream_core::windows::reader_clock;
 
 use super::error::ExactlyOnceError;
 use super::member_state::Member;
@@ -20,30 +19,20 @@ impl Member {
             engine.set_windows(None);
             return Ok(engine);
         };
-        let now = reader_clock();
-        let mut windows = match engine.windows().cloned() {
-            Some(saved) => {
-                saved
-                    .resume(rules, now)
-                    .map_err(|source| ExactlyOnceError::Windows {
-                        topic: topic.to_string(),
-                        partition,
-                        state_topic: self.config.state_topic.clone(),
-                        source,
-                    })?
-            }
-            None => {
-                if engine.messages() > 0 {
-                    tracing::warn!(
-                        "{topic}/{partition}: the group's state was kept without --window: its \
-                         windows start with the events read from now on"
-                    );
-                }
-                EventTimeWindows::new(rules)
-            }
-        };
-        windows.watch(topic, partition, now);
-        engine.set_windows(Some(windows));
+        let resumed = engine
+            .resume_windows(rules, reader_clock(), [(topic, partition)])
+            .map_err(|source| ExactlyOnceError::Windows {
+                topic: topic.to_string(),
+                partition,
+                state_topic: self.config.state_topic.clone(),
+                source,
+            })?;
+        if resumed == WindowsResumed::StartedAfterCounts {
+            tracing::warn!(
+                "{topic}/{partition}: the group's state was kept without --window: its windows \
+                 start with the events read from now on"
+            );
+        }
         Ok(engine)
     }
 }
