@@ -8,7 +8,7 @@ use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use shopstream_core::{Event, PerTopic};
 use shopstream_kafka::producer::TopicCounts;
 
-use super::PaceArgs;
+use super::pace_args::PaceArgs;
 use crate::describe;
 
 /// Above this rate, per-event lines are too fast to read: a progress bar replaces them.

@@ -11,7 +11,7 @@ use shopstream_core::simulator::{Quota, Quotas, SEEDED_EPOCH, SimulatorOptions};
 use shopstream_core::{Catalog, Timestamp, TopicKind};
 use shopstream_kafka::Settings;
 
-use super::PaceArgs;
+use super::pace_args::PaceArgs;
 use super::pacer::Pacer;
 
 /// Sessions a day when the behaviour model cannot be read (and is not needed).
