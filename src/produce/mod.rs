@@ -15,9 +15,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
+use shopstream_core::TopicKind;
 use shopstream_core::lateness::Holdback;
 use shopstream_core::simulator::{Quota, Quotas, Simulator};
-use shopstream_core::TopicKind;
 use shopstream_kafka::Settings;
 use shopstream_kafka::producer::EventProducer;
 
