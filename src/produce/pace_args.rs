@@ -1,4 +1,5 @@
-//! The flags every producer takes: pace, history, seed, output, lateness and shard.
+//! The flags every producer takes: pace, history, seed, output, lateness, shard and the shop's
+//! size.
 
 use std::time::Duration;
 
@@ -64,6 +65,12 @@ pub struct PaceArgs {
     /// With --late-fraction: the longest a held-back event waits, in event time
     #[arg(long, default_value = "10s", requires = "late_fraction", value_parser = crate::parse_duration, value_name = "DURATION")]
     pub max_delay: Duration,
+
+    #[arg(long, value_name = "N", help = crate::setting_help("SHOP_USERS"), value_parser = crate::setting_parser::<u64>("SHOP_USERS"))]
+    pub users: Option<u64>,
+
+    #[arg(long, value_name = "N", help = crate::setting_help("SHOP_PRODUCTS"), value_parser = crate::setting_parser::<u64>("SHOP_PRODUCTS"))]
+    pub products: Option<u64>,
 
     /// Write only shard I of N of the run (e.g. 2/3): its own users and its share of every count,
     /// so that N processes given the same flags, shards 1/N to N/N, write the whole run together

@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use shopstream_core::behaviour::Behaviour;
 use shopstream_core::campaign::Campaign;
+use shopstream_core::population::{self, Sizes};
 use shopstream_core::shard::Shard;
 use shopstream_core::simulator::{Quota, Quotas, SEEDED_EPOCH, SimulatorOptions};
 use shopstream_core::{Catalog, Timestamp, TopicKind};
@@ -56,13 +57,11 @@ impl Plan {
             Some(text) => Some(text.parse::<Shard>().context("--shard")?),
             None => None,
         };
-        let catalog = Catalog::load(&settings.products_file, &settings.users_file)?;
+        let (catalog, users_from) = catalog(settings, pace)?;
         let all_users = catalog.users.len();
         let (catalog, quotas, seed) = match shard {
             Some(shard) => (
-                shard
-                    .catalog(catalog)
-                    .with_context(|| settings.users_file.display().to_string())?,
+                shard.catalog(catalog).context(users_from)?,
                 shard.quotas(quotas),
                 pace.seed.map(|seed| shard.seed(seed)),
             ),
@@ -113,6 +112,25 @@ impl Plan {
             )
         })
     }
+}
+
+/// The shop: the files' products and users, or a generated catalog and population of the sizes
+/// asked for (--products, --users), with where the users come from for errors. The population's
+/// seed is the run's --seed (UNSEEDED without one), taken before a shard derives its own seed, so
+/// every shard of a run simulates the same shop.
+fn catalog(settings: &Settings, pace: &PaceArgs) -> anyhow::Result<(Catalog, String)> {
+    let sizes = Sizes {
+        users: pace.users.unwrap_or(settings.shop_users),
+        products: pace.products.unwrap_or(settings.shop_products),
+    };
+    let seed = pace.seed.unwrap_or(population::UNSEEDED);
+    let catalog =
+        Catalog::load_or_generate(&settings.products_file, &settings.users_file, seed, sizes)?;
+    let users_from = match sizes.users {
+        0 => settings.users_file.display().to_string(),
+        users => format!("--users {users}"),
+    };
+    Ok((catalog, users_from))
 }
 
 /// Events per second from --rate, or one event per EVENT_DELAY_MS per topic; 0: no limit.

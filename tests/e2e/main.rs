@@ -30,6 +30,7 @@ mod demo;
 mod exactly_once;
 mod help;
 mod layers;
+mod population;
 mod producers;
 mod readme;
 mod sasl;

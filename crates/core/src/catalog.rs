@@ -207,38 +207,133 @@ impl Fields<'_> {
     }
 }
 
+/// Parses a JSON array of entries one entry at a time: each entry's JSON tree is dropped once it
+/// is parsed, so a million users take about their own size in memory, not a whole document tree.
 fn parse_entries<T>(
     path: &Path,
     text: &str,
     id_field: &'static str,
     parse_one: impl Fn(&Fields<'_>) -> Result<T, CatalogError>,
 ) -> Result<Vec<T>, CatalogError> {
-    let document: Value = serde_json::from_str(text).map_err(|e| CatalogError::Malformed {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    let Value::Array(entries) = document else {
-        return Err(CatalogError::NotAnArray {
-            path: path.to_path_buf(),
-        });
+    let mut entries = Entries {
+        path,
+        id_field,
+        parse_one,
+        failure: None,
     };
-    if entries.is_empty() {
-        return Err(CatalogError::Empty {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let parsed = serde::Deserializer::deserialize_any(&mut deserializer, &mut entries)
+        .and_then(|parsed| deserializer.end().map(|()| parsed));
+    match (parsed, entries.failure) {
+        (_, Some(failure)) => Err(failure),
+        (Ok(parsed), None) if parsed.is_empty() => Err(CatalogError::Empty {
             path: path.to_path_buf(),
-        });
+        }),
+        (Ok(parsed), None) => Ok(parsed),
+        (Err(error), None) => Err(CatalogError::Malformed {
+            path: path.to_path_buf(),
+            message: error.to_string(),
+        }),
     }
-    let mut seen = std::collections::HashMap::new();
-    let mut parsed = Vec::with_capacity(entries.len());
-    for (index, value) in entries.iter().enumerate() {
+}
+
+/// The visitor of a catalog file's array; a catalog error stops it and waits in `failure`.
+struct Entries<'a, F> {
+    path: &'a Path,
+    id_field: &'static str,
+    parse_one: F,
+    failure: Option<CatalogError>,
+}
+
+impl<'de, T, F> serde::de::Visitor<'de> for &mut Entries<'_, F>
+where
+    F: Fn(&Fields<'_>) -> Result<T, CatalogError>,
+{
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON array of entries")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut seen = std::collections::HashMap::new();
+        let mut parsed = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(value) = seq.next_element::<Value>()? {
+            let index = parsed.len();
+            match self.entry(index, value, &seen) {
+                Ok((entry, id)) => {
+                    parsed.push(entry);
+                    if let Some(id) = id {
+                        seen.insert(id, index);
+                    }
+                }
+                Err(failure) => {
+                    self.failure = Some(failure);
+                    return Err(serde::de::Error::custom("invalid entry"));
+                }
+            }
+        }
+        Ok(parsed)
+    }
+
+    // Anything but an array: a catalog error, whatever the JSON holds.
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<Vec<T>, A::Error> {
+        Err(self.not_an_array())
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Vec<T>, E> {
+        Err(self.not_an_array())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Vec<T>, E> {
+        Err(self.not_an_array())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Vec<T>, E> {
+        Err(self.not_an_array())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Vec<T>, E> {
+        Err(self.not_an_array())
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Vec<T>, E> {
+        Err(self.not_an_array())
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Vec<T>, E> {
+        Err(self.not_an_array())
+    }
+}
+
+impl<T, F> Entries<'_, F>
+where
+    F: Fn(&Fields<'_>) -> Result<T, CatalogError>,
+{
+    fn not_an_array<E: serde::de::Error>(&mut self) -> E {
+        self.failure = Some(CatalogError::NotAnArray {
+            path: self.path.to_path_buf(),
+        });
+        E::custom("not an array")
+    }
+
+    /// Entry `index` parsed, with its id; an error for a non-object or a duplicate id.
+    fn entry(
+        &self,
+        index: usize,
+        value: Value,
+        seen: &std::collections::HashMap<String, usize>,
+    ) -> Result<(T, Option<String>), CatalogError> {
+        let path = self.path;
         let id = value
-            .get(id_field)
+            .get(self.id_field)
             .and_then(Value::as_str)
             .map(str::to_string);
         let entry = Entry {
             index,
             id: id.clone(),
         };
-        let Value::Object(object) = value else {
+        let Value::Object(object) = &value else {
             return Err(CatalogError::NotAnObject {
                 path: path.to_path_buf(),
                 entry,
@@ -250,20 +345,17 @@ fn parse_entries<T>(
             return Err(CatalogError::DuplicateId {
                 path: path.to_path_buf(),
                 entry,
-                field: id_field,
+                field: self.id_field,
                 first,
             });
         }
-        parsed.push(parse_one(&Fields {
+        let parsed = (self.parse_one)(&Fields {
             path,
             entry,
             object,
-        })?);
-        if let Some(id) = id {
-            seen.insert(id, index);
-        }
+        })?;
+        Ok((parsed, id))
     }
-    Ok(parsed)
 }
 
 /// The catalog shipped in data/, for tests across the crate.

@@ -4,7 +4,8 @@
 //! - [`vocab`]: the closed vocabularies (topics, event types, regions, customer types, ...)
 //! - [`money`], [`timestamp`]: exact cents and RFC 3339 millisecond timestamps
 //! - [`event`]: the event model and its JSON encoding; [`decode`]: the strict decoder
-//! - [`catalog`]: products and users from data/*.json, validated
+//! - [`catalog`]: products and users from data/*.json, validated; [`population`]: generated
+//!   users and products of any size, each a pure function of (seed, index)
 //! - [`simulator`]: shoppers living sessions, steered to exact per-topic quotas or free-running
 //!   along the [`behaviour`] model (with [`campaign`]s)
 //! - [`shard`]: one of N disjoint parts of a producer run (its users, counts and seed)
@@ -22,6 +23,7 @@ pub mod group_state;
 pub mod lateness;
 pub mod metrics;
 pub mod money;
+pub mod population;
 pub mod shard;
 pub mod simulator;
 pub mod stories;

@@ -110,6 +110,12 @@ settings_table! {
     "METRICS_WINDOW" => metrics_window: Kind::Duration, "1m",
         "run-multiple-producers --window, metrics-consumer --window",
         "Width of the event-time windows (tumbling, aligned to the epoch): of run-multiple-producers --truth, and of metrics-consumer --window given without a width";
+    "SHOP_USERS" => shop_users: Kind::Number { min: 0, max: 99_999_999 }, "0",
+        "--users",
+        "Users of a generated population (names, emails, regions, customer types, ages, interests) made from the run's --seed, the same on every shard; 0 = the users of USERS_FILE";
+    "SHOP_PRODUCTS" => shop_products: Kind::Number { min: 0, max: 9_999_999 }, "0",
+        "--products",
+        "Products of a generated catalog (names, categories, brands, prices, stock) made from the run's --seed; 0 = the products of PRODUCTS_FILE";
     "PRODUCTS_FILE" => products_file: Kind::Path, "data/products.json",
         "", "The product catalog the simulator draws from";
     "USERS_FILE" => users_file: Kind::Path, "data/users.json",
@@ -139,6 +145,10 @@ pub struct Settings {
     pub metrics_serve: Option<String>,
     /// The compacted topic of metrics-consumer --exactly-once's state.
     pub metrics_state_topic: String,
+    /// Users of a generated population; 0: the users of `users_file`.
+    pub shop_users: u64,
+    /// Products of a generated catalog; 0: the products of `products_file`.
+    pub shop_products: u64,
     pub products_file: PathBuf,
     pub users_file: PathBuf,
     pub behaviour_file: PathBuf,

@@ -1,0 +1,240 @@
+//! What generated users and products are made of: name lists, and per category the brands and
+//! the items with a reference price and stock, taken from (and widened around) the shipped
+//! data/users.json and data/products.json. Weights are the shipped data's counts.
+
+/// Categories with their weight among products (the shipped catalog's counts) and among
+/// interests (the shipped users' counts).
+pub(super) const CATEGORIES: [Category; 8] = [
+    Category {
+        name: "Electronics",
+        products: 7,
+        interest: 6,
+        brands: &[
+            "Dell", "Logitech", "Keychron", "Sony", "LG", "Samsung", "Anker", "Apple", "Lenovo",
+            "Bose",
+        ],
+        items: &[
+            ("Laptop", 129999, 25),
+            ("Wireless Mouse", 2999, 340),
+            ("Mechanical Keyboard", 8999, 120),
+            ("Noise-Cancelling Headphones", 34900, 60),
+            ("4K Monitor", 39999, 45),
+            ("Smartphone", 79900, 80),
+            ("USB-C Charger", 3995, 500),
+            ("Bluetooth Speaker", 7999, 150),
+        ],
+    },
+    Category {
+        name: "Books",
+        products: 5,
+        interest: 8,
+        brands: &[
+            "Viking",
+            "Avery",
+            "Addison-Wesley",
+            "O'Reilly",
+            "Penguin",
+            "Vintage",
+            "Manning",
+        ],
+        items: &[
+            ("Novel", 1699, 210),
+            ("Self-Help Guide", 1890, 260),
+            ("Programming Handbook", 4499, 75),
+            ("Data Systems Textbook", 4950, 90),
+            ("Cookbook", 2999, 120),
+            ("Travel Guide", 2200, 140),
+        ],
+    },
+    Category {
+        name: "Sports",
+        products: 5,
+        interest: 7,
+        brands: &[
+            "Hydro Flask",
+            "Manduka",
+            "Giro",
+            "Nike",
+            "Bowflex",
+            "Adidas",
+            "Wilson",
+            "Garmin",
+        ],
+        items: &[
+            ("Insulated Water Bottle", 2495, 420),
+            ("Yoga Mat", 3450, 180),
+            ("Bike Helmet", 7499, 95),
+            ("Running Shoes", 12999, 140),
+            ("Adjustable Dumbbells", 29900, 30),
+            ("Tennis Racket", 14900, 60),
+        ],
+    },
+    Category {
+        name: "Clothing",
+        products: 5,
+        interest: 9,
+        brands: &[
+            "Hanes",
+            "Levi's",
+            "Uniqlo",
+            "Dr. Martens",
+            "Patagonia",
+            "Zara",
+            "H&M",
+        ],
+        items: &[
+            ("T-Shirt 3-Pack", 2990, 600),
+            ("Denim Jacket", 8900, 70),
+            ("Wool Sweater", 11900, 110),
+            ("Chelsea Boots", 15900, 48),
+            ("Rain Jacket", 17995, 55),
+            ("Chinos", 5990, 200),
+        ],
+    },
+    Category {
+        name: "Home & Kitchen",
+        products: 5,
+        interest: 14,
+        brands: &[
+            "Lodge",
+            "Philips",
+            "Wusthof",
+            "iRobot",
+            "Breville",
+            "KitchenAid",
+            "IKEA",
+        ],
+        items: &[
+            ("Cast Iron Skillet", 3999, 230),
+            ("Air Fryer", 9999, 150),
+            ("Chef's Knife", 12995, 66),
+            ("Robot Vacuum", 27999, 35),
+            ("Espresso Machine", 49900, 22),
+            ("Stand Mixer", 34900, 40),
+        ],
+    },
+    Category {
+        name: "Beauty",
+        products: 4,
+        interest: 12,
+        brands: &[
+            "CeraVe",
+            "The Ordinary",
+            "Oral-B",
+            "Dyson",
+            "L'Oreal",
+            "Nivea",
+        ],
+        items: &[
+            ("Moisturising Cream", 1549, 520),
+            ("Vitamin C Serum", 3200, 300),
+            ("Electric Toothbrush", 8999, 140),
+            ("Hair Dryer", 42900, 18),
+            ("Sunscreen SPF 50", 1899, 400),
+        ],
+    },
+    Category {
+        name: "Toys",
+        products: 4,
+        interest: 15,
+        brands: &[
+            "Ravensburger",
+            "Kosmos",
+            "Traxxas",
+            "LEGO",
+            "Hasbro",
+            "Mattel",
+        ],
+        items: &[
+            ("Jigsaw Puzzle", 1999, 240),
+            ("Board Game", 4900, 130),
+            ("Remote Control Car", 6499, 58),
+            ("Building Set", 15999, 40),
+            ("Plush Toy", 1499, 300),
+        ],
+    },
+    Category {
+        name: "Grocery",
+        products: 3,
+        interest: 8,
+        brands: &["Lindt", "Ippodo", "Lavazza", "Illy", "Twinings", "Barilla"],
+        items: &[
+            ("Dark Chocolate Assortment", 1299, 700),
+            ("Matcha Green Tea", 2200, 160),
+            ("Coffee Beans 1kg", 2750, 380),
+            ("Olive Oil 1L", 1450, 450),
+        ],
+    },
+];
+
+pub(super) struct Category {
+    pub(super) name: &'static str,
+    /// Weight among generated products.
+    pub(super) products: u32,
+    /// Weight among generated users' interests.
+    pub(super) interest: u32,
+    pub(super) brands: &'static [&'static str],
+    /// (item, reference price in cents, reference stock).
+    pub(super) items: &'static [(&'static str, i64, u32)],
+}
+
+/// What follows an item's name: a product line (some items have none).
+pub(super) const VARIANTS: [&str; 12] = [
+    "",
+    "Pro",
+    "Mini",
+    "Plus",
+    "Max",
+    "Lite",
+    "Classic",
+    "Eco",
+    "Ultra",
+    "Essential",
+    "Sport",
+    "Deluxe",
+];
+
+pub(super) const FIRST_NAMES: [&str; 64] = [
+    "Aiko", "Ana", "Ben", "Bruno", "Carla", "Chloe", "Diego", "Dmitri", "Elena", "Emma", "Farah",
+    "Felipe", "Gabriela", "George", "Hana", "Hugo", "Isabel", "Ivan", "Javier", "Julia", "Karin",
+    "Kenji", "Lena", "Lucas", "Maria", "Mateo", "Nicolas", "Nora", "Olivia", "Omar", "Pablo",
+    "Priya", "Quinn", "Rafael", "Rosa", "Samuel", "Sofia", "Teresa", "Tomas", "Uma", "Umar",
+    "Valeria", "Victor", "Wen", "William", "Ximena", "Yusuf", "Zoe", "Amara", "Bilal", "Camille",
+    "Daniel", "Esther", "Finn", "Grace", "Hiro", "Ines", "Jonas", "Leila", "Marco", "Noah",
+    "Paula", "Sara", "Theo",
+];
+
+pub(super) const LAST_NAMES: [&str; 32] = [
+    "Cohen",
+    "Costa",
+    "Dubois",
+    "Fernandes",
+    "Garcia",
+    "Haddad",
+    "Johansson",
+    "Kim",
+    "Lopez",
+    "Martinez",
+    "Moreau",
+    "Muller",
+    "Nguyen",
+    "Novak",
+    "Okafor",
+    "Patel",
+    "Rossi",
+    "Schmidt",
+    "Silva",
+    "Tanaka",
+    "Andersen",
+    "Brown",
+    "Chen",
+    "Dimitrov",
+    "Evans",
+    "Ferrari",
+    "Ito",
+    "Kowalski",
+    "Mensah",
+    "Olsen",
+    "Singh",
+    "Yilmaz",
+];
