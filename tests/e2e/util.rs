@@ -257,7 +257,9 @@ pub fn test_env(command: &mut Command, topics: &TopicSet) {
         .env_remove("USER_EVENTS_COUNT")
         .env_remove("EVENT_DELAY_MS")
         .env_remove("TOPIC_REPLICATION_FACTOR")
-        .env_remove("TOPIC_MIN_INSYNC_REPLICAS");
+        .env_remove("TOPIC_MIN_INSYNC_REPLICAS")
+        .env_remove("SHOP_USERS")
+        .env_remove("SHOP_PRODUCTS");
 }
 
 /// The seven binaries, in the README's order.
