@@ -149,3 +149,70 @@ fn interest_weights_below_one_are_refused() {
     };
     assert!(ProductChoice::new(&empty, SKEW).is_err());
 }
+
+/// A catalog of `users` x `products` in the shipped files' shape, for timing.
+fn big_catalog(users: usize, products: usize) -> Catalog {
+    let small = small_catalog();
+    let interests = small.users;
+    Catalog {
+        products: (0..products)
+            .map(|i| {
+                let like = &small.products[i % small.products.len()];
+                Product {
+                    product_id: format!("P{i:07}"),
+                    name: format!("Thing {i}"),
+                    category: like.category.clone(),
+                    price: like.price,
+                    brand: like.brand.clone(),
+                    stock: like.stock,
+                }
+            })
+            .collect(),
+        users: (0..users)
+            .map(|i| interests[i % interests.len()].clone())
+            .collect(),
+    }
+}
+
+/// Drawing a product costs no more than it did with a table per user (`cargo test --release -p
+/// shopstream-core --lib draws_are_not_slower -- --ignored --nocapture`; timing in a debug build
+/// says nothing).
+#[test]
+#[ignore = "a timing: run it in a release build"]
+fn draws_are_not_slower_than_a_table_per_user() {
+    use std::hint::black_box;
+    use std::time::Instant;
+    let (users, products, draws) = (2_000, 10_000, 2_000_000);
+    let catalog = big_catalog(users, products);
+    let popularity = popularities(&catalog, SKEW.popularity_exponent);
+    let tables: Vec<WeightedIndex<f64>> = (0..users)
+        .map(|user| {
+            let interests = &catalog.users[user].interests;
+            WeightedIndex::new(catalog.products.iter().zip(&popularity).map(|(p, base)| {
+                base * if interests.contains(&p.category) {
+                    SKEW.interest_weight
+                } else {
+                    1.0
+                }
+            }))
+            .unwrap()
+        })
+        .collect();
+    let choice = ProductChoice::new(&catalog, SKEW).unwrap();
+    let time = |draw: &dyn Fn(usize, &mut ChaCha8Rng) -> usize| {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let start = Instant::now();
+        for i in 0..draws {
+            // Users in a scattered order, as sessions interleave.
+            black_box(draw(i * 7919 % users, &mut rng));
+        }
+        start.elapsed().as_nanos() as f64 / draws as f64
+    };
+    let table = time(&|user, rng| tables[user].sample(rng));
+    let mixture = time(&|user, rng| choice.sample(user, rng));
+    println!("per draw: table per user {table:.1} ns, mixture {mixture:.1} ns");
+    assert!(
+        mixture <= table * 1.1,
+        "mixture {mixture:.1} ns, table {table:.1} ns"
+    );
+}
