@@ -174,17 +174,52 @@ fn big_catalog(users: usize, products: usize) -> Catalog {
     }
 }
 
-/// Drawing a product costs no more than it did with a table per user (`cargo test --release -p
-/// shopstream-core --lib draws_are_not_slower -- --ignored --nocapture`; timing in a debug build
-/// says nothing).
+/// Drawing a product is not slower than with a table per user once the catalog is large (a
+/// user's own table then misses the cache): `cargo test --release -p shopstream-core --lib
+/// draws_are_not_slower -- --ignored --nocapture` (timing in a debug build says nothing). With
+/// the shipped catalog a draw costs about 12 ns more (a second random number, the parts' sum):
+/// printed beside the simulator's cost per event, not held to a bound.
 #[test]
 #[ignore = "a timing: run it in a release build"]
-fn draws_are_not_slower_than_a_table_per_user() {
+fn draws_are_not_slower_than_a_table_per_user_for_a_large_catalog() {
+    let (table, mixture) = time_draws(&big_catalog(2_000, 10_000), 2_000_000);
+    println!("2,000 x 10,000, per draw: table per user {table:.1} ns, mixture {mixture:.1} ns");
+    assert!(
+        mixture <= table * 1.1,
+        "mixture {mixture:.1} ns, table {table:.1} ns"
+    );
+    let shipped = crate::catalog::shipped();
+    let (table, mixture) = time_draws(&shipped, 2_000_000);
+    let event = event_nanos(&shipped, 500_000);
+    println!(
+        "shipped, per draw: table {table:.1} ns, mixture {mixture:.1} ns; per event {event:.1} ns"
+    );
+}
+
+/// Nanoseconds per event of a steered seeded run (at most one product draw an event).
+fn event_nanos(catalog: &Catalog, events: u64) -> f64 {
+    use crate::simulator::{Quota, Quotas, Simulator};
+    let quotas = Quotas {
+        product_events: Quota::from_count(events),
+        purchases: Quota::from_count(events / 10),
+        user_events: Quota::from_count(events / 2),
+    };
+    let mut simulator = Simulator::new(catalog, Some(1), quotas).unwrap();
+    let start = std::time::Instant::now();
+    let mut count = 0u64;
+    while let Some(event) = simulator.next_event() {
+        std::hint::black_box(event);
+        count += 1;
+    }
+    start.elapsed().as_nanos() as f64 / count as f64
+}
+
+/// Nanoseconds per draw with a table per user, then with the mixture.
+fn time_draws(catalog: &Catalog, draws: usize) -> (f64, f64) {
     use std::hint::black_box;
     use std::time::Instant;
-    let (users, products, draws) = (2_000, 10_000, 2_000_000);
-    let catalog = big_catalog(users, products);
-    let popularity = popularities(&catalog, SKEW.popularity_exponent);
+    let users = catalog.users.len();
+    let popularity = popularities(catalog, SKEW.popularity_exponent);
     let tables: Vec<WeightedIndex<f64>> = (0..users)
         .map(|user| {
             let interests = &catalog.users[user].interests;
@@ -198,7 +233,7 @@ fn draws_are_not_slower_than_a_table_per_user() {
             .unwrap()
         })
         .collect();
-    let choice = ProductChoice::new(&catalog, SKEW).unwrap();
+    let choice = ProductChoice::new(catalog, SKEW).unwrap();
     let time = |draw: &dyn Fn(usize, &mut ChaCha8Rng) -> usize| {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let start = Instant::now();
@@ -210,9 +245,5 @@ fn draws_are_not_slower_than_a_table_per_user() {
     };
     let table = time(&|user, rng| tables[user].sample(rng));
     let mixture = time(&|user, rng| choice.sample(user, rng));
-    println!("per draw: table per user {table:.1} ns, mixture {mixture:.1} ns");
-    assert!(
-        mixture <= table * 1.1,
-        "mixture {mixture:.1} ns, table {table:.1} ns"
-    );
+    (table, mixture)
 }
