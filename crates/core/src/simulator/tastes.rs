@@ -1,20 +1,18 @@
 //! What shoppers choose among, fixed for a run: each user's taste in products, the search queries,
 //! the profile fields, and the mixes of devices and payment methods.
 
+mod products;
+mod search;
+
 use rand::Rng;
 use rand::distr::Distribution;
 use rand::distr::weighted::{Error as WeightError, WeightedIndex};
 
+use self::products::ProductChoice;
+pub(super) use self::search::{Query, queries};
 use crate::behaviour::{Behaviour, Popularity};
-use crate::catalog::{Catalog, Product};
+use crate::catalog::Catalog;
 use crate::vocab::{Device, PaymentMethod};
-
-/// A search query and how many catalog products match it.
-#[derive(Debug, Clone)]
-pub struct Query {
-    pub text: String,
-    pub results: u32,
-}
 
 /// Which of [`PROFILE_FIELDS`] a profile update changes: bit i stands for field i.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,8 +102,8 @@ impl TasteParams {
 }
 
 pub struct Tastes {
-    /// Per user: product choice, skewed to a few popular products and to the user's interests.
-    products: Vec<WeightedIndex<f64>>,
+    /// Product choice, skewed to a few popular products and to each user's interests.
+    products: ProductChoice,
     queries: Vec<Query>,
     device_choice: Vec<Device>,
     devices: WeightedIndex<u32>,
@@ -117,7 +115,7 @@ impl Tastes {
     /// Fails for a catalog without products, or mixes whose weights are all 0.
     pub fn new(catalog: &Catalog, params: &TasteParams) -> Result<Tastes, WeightError> {
         Ok(Tastes {
-            products: product_choice(catalog, params.popularity)?,
+            products: ProductChoice::new(catalog, params.popularity)?,
             queries: queries(&catalog.products),
             device_choice: params.devices.iter().map(|d| d.0).collect(),
             devices: WeightedIndex::new(params.devices.iter().map(|d| d.1))?,
@@ -128,7 +126,7 @@ impl Tastes {
 
     /// A product (index into the catalog) that `user` looks at.
     pub fn product(&self, user: usize, rng: &mut impl Rng) -> usize {
-        self.products[user].sample(rng)
+        self.products.sample(user, rng)
     }
 
     /// A query to search for, by index (see [`Tastes::query`]).
@@ -147,76 +145,4 @@ impl Tastes {
     pub fn payment(&self, rng: &mut impl Rng) -> PaymentMethod {
         self.payment_choice[self.payments.sample(rng)]
     }
-}
-
-/// Per user, a weighted choice over products: a Zipf-like popularity (a few products draw most
-/// views; the ranking is fixed by product id, not by the run's seed) times the interest weight for
-/// the categories the user is interested in.
-fn product_choice(
-    catalog: &Catalog,
-    popularity_skew: Popularity,
-) -> Result<Vec<WeightedIndex<f64>>, WeightError> {
-    let mut ranked: Vec<usize> = (0..catalog.products.len()).collect();
-    ranked.sort_by_key(|&i| stable_hash(&catalog.products[i].product_id));
-    let mut popularity = vec![0.0; catalog.products.len()];
-    for (rank, &product) in ranked.iter().enumerate() {
-        popularity[product] = 1.0 / (rank as f64 + 1.0).powf(popularity_skew.popularity_exponent);
-    }
-    catalog
-        .users
-        .iter()
-        .map(|user| {
-            let weights = catalog
-                .products
-                .iter()
-                .zip(&popularity)
-                .map(|(product, base)| {
-                    let interested = user.interests.contains(&product.category);
-                    base * if interested {
-                        popularity_skew.interest_weight
-                    } else {
-                        1.0
-                    }
-                });
-            WeightedIndex::new(weights)
-        })
-        .collect()
-}
-
-/// FNV-1a: a hash that is the same on every platform and Rust version.
-fn stable_hash(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// Search queries shoppers type: product names, brands and categories, in lower case, each with
-/// the number of products whose name, brand or category contains it.
-pub(super) fn queries(products: &[Product]) -> Vec<Query> {
-    let mut texts: Vec<String> = products
-        .iter()
-        .flat_map(|p| {
-            [
-                p.name.to_lowercase(),
-                p.brand.to_lowercase(),
-                p.category.to_lowercase(),
-            ]
-        })
-        .collect();
-    texts.sort();
-    texts.dedup();
-    texts
-        .into_iter()
-        .map(|text| {
-            let results = products
-                .iter()
-                .filter(|p| {
-                    [&p.name, &p.brand, &p.category]
-                        .iter()
-                        .any(|field| field.to_lowercase().contains(&text))
-                })
-                .count() as u32;
-            Query { text, results }
-        })
-        .collect()
 }
