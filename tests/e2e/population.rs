@@ -9,10 +9,9 @@ use shopstream_core::{Event, TopicKind, population, stories};
 
 use crate::util::*;
 
-// The simulator's memory still grows with users x products (8 bytes a pair): at 100,000 x 10,000
-// a run takes 8 GB. These sizes keep a run near 300 MB until that is gone (issue #25, item 1).
-const USERS: u64 = 20_000;
-const PRODUCTS: u64 = 2_000;
+// A shop well beyond the shipped files: the simulator holds it in users plus products.
+const USERS: u64 = 100_000;
+const PRODUCTS: u64 = 10_000;
 const SEED: u64 = 25;
 const COUNTS: [(&str, u64); 3] = [
     ("--product-events", 2_000),
