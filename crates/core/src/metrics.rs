@@ -13,6 +13,12 @@ use crate::tallies::{named, ratio};
 use crate::vocab::{CustomerType, EventType, Region, TopicKind};
 use crate::windows::{EventTimeWindows, Placement, WidthMismatch, WindowRules};
 
+mod entries;
+mod marks;
+
+pub use entries::{EntryError, PRODUCT_PREFIX, StateEntry, TOTALS_KEY, WINDOWS_KEY};
+use marks::Tracking;
+
 /// How many products each top list holds.
 pub const TOP: usize = 5;
 
@@ -57,6 +63,9 @@ pub struct MetricsEngine {
     /// checkpoint, a group's state records and reader threads carry them too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     windows: Option<Box<EventTimeWindows>>,
+    /// What changed since the last commit, when the engine tracks it (see `take_changes`).
+    #[serde(skip)]
+    changes: Tracking,
 }
 
 /// One product in a top list.
@@ -116,8 +125,14 @@ impl MetricsEngine {
         self.by_region[event.region] += 1;
         self.by_customer_type[event.customer_type] += 1;
         let Some(product) = event.details.product() else {
+            if let Some(marks) = self.changes.marks() {
+                marks.totals = true;
+            }
             return;
         };
+        if let Some(marks) = self.changes.marks() {
+            marks.product(&product.product_id);
+        }
         let tally = match self.products.get_mut(product.product_id.as_ref()) {
             Some(tally) => tally,
             None => self
@@ -171,6 +186,9 @@ impl MetricsEngine {
         now: i64,
     ) -> Placement {
         self.record(event);
+        if let Some(marks) = self.changes.marks() {
+            marks.windows = true;
+        }
         match &mut self.windows {
             Some(windows) => windows.record(kind, topic, partition, event, now),
             None => Placement::Counted,
@@ -188,6 +206,9 @@ impl MetricsEngine {
     /// Keeps (or stops keeping, with None) figures per window of event time.
     pub fn set_windows(&mut self, windows: Option<EventTimeWindows>) {
         self.windows = windows.map(Box::new);
+        if let Some(marks) = self.changes.marks() {
+            marks.windows = true;
+        }
     }
 
     /// Takes up windows of event time under `rules` again, watching `partitions` from `now` (the
@@ -218,6 +239,9 @@ impl MetricsEngine {
     /// Counts one rejected message; no business figure changes.
     pub fn record_rejected(&mut self, reason: &DecodeError) {
         self.rejected += 1;
+        if let Some(marks) = self.changes.marks() {
+            marks.totals = true;
+        }
         match self.rejected_by_reason.get_mut(reason.kind()) {
             Some(count) => *count += 1,
             None => {
@@ -241,6 +265,13 @@ impl MetricsEngine {
         add(&mut self.by_type, &other.by_type);
         add(&mut self.by_region, &other.by_region);
         add(&mut self.by_customer_type, &other.by_customer_type);
+        if let Some(marks) = self.changes.marks() {
+            marks.totals = true;
+            marks.windows = true;
+            for id in other.products.keys() {
+                marks.product(id);
+            }
+        }
         for (id, theirs) in &other.products {
             let Some(ours) = self.products.get_mut(id) else {
                 self.products.insert(id.clone(), theirs.clone());

@@ -543,3 +543,99 @@ fn saved_windows_go_on_at_their_width_only() {
         "a refused resume leaves the saved windows as they were"
     );
 }
+
+/// Replays entries, in order, into a fresh engine.
+fn replayed(entries: &[StateEntry]) -> MetricsEngine {
+    let mut engine = MetricsEngine::new();
+    for entry in entries {
+        engine
+            .apply_entry(&entry.key, entry.value.as_deref())
+            .unwrap();
+    }
+    engine
+}
+
+#[test]
+fn entries_rebuild_the_engine_exactly() {
+    let mut engine = golden_engine();
+    engine
+        .resume_windows(minute_windows(), 0, [("product-events", 0)])
+        .unwrap();
+    let entries = engine.entries().unwrap();
+    let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(
+        keys.len(),
+        2 + 7,
+        "totals, windows and 7 products: {keys:?}"
+    );
+    assert!(keys.contains(&"product/P001") && keys.contains(&TOTALS_KEY));
+    let rebuilt = replayed(&entries);
+    assert_eq!(rebuilt.report(), engine.report());
+    assert_eq!(rebuilt.products, engine.products);
+    assert_eq!(
+        rebuilt.windows().map(|w| w.figures()),
+        engine.windows().map(|w| w.figures())
+    );
+}
+
+#[test]
+fn changes_are_only_what_changed_since_they_were_last_taken() {
+    let mut engine = golden_engine();
+    let first = engine.take_changes().unwrap();
+    assert_eq!(
+        first,
+        engine.entries().unwrap(),
+        "the first call takes everything"
+    );
+    assert_eq!(
+        engine.take_changes().unwrap(),
+        vec![],
+        "nothing changed since"
+    );
+
+    engine.record(&view(&U1, "P002"));
+    engine.record(&login(&U2));
+    let second = engine.take_changes().unwrap();
+    let keys: Vec<&str> = second.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, [TOTALS_KEY, "product/P002", WINDOWS_KEY]);
+
+    engine.record_rejected(&DecodeError::Empty);
+    let third = engine.take_changes().unwrap();
+    let keys: Vec<&str> = third.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, [TOTALS_KEY, WINDOWS_KEY]);
+
+    // The first entries then every change since, in order, rebuild the engine.
+    let log: Vec<StateEntry> = [first, second, third].concat();
+    let rebuilt = replayed(&log);
+    assert_eq!(rebuilt, engine);
+}
+
+#[test]
+fn a_removed_entry_is_gone_and_an_unknown_key_is_refused() {
+    let mut engine = golden_engine();
+    engine.apply_entry("product/P001", None).unwrap();
+    assert!(!engine.products.contains_key("P001"));
+    engine.apply_entry(TOTALS_KEY, None).unwrap();
+    assert_eq!(engine.report().events, 0);
+    let error = engine.apply_entry("offsets", Some(b"{}")).unwrap_err();
+    assert!(matches!(error, EntryError::UnknownKey(_)), "{error}");
+    let error = engine.apply_entry(TOTALS_KEY, Some(b"[")).unwrap_err();
+    assert!(
+        error.to_string().contains("state entry \"totals\""),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_merge_marks_what_it_brought() {
+    let mut engine = MetricsEngine::new();
+    engine.track_changes();
+    engine.merge(&golden_engine());
+    let keys: Vec<String> = engine
+        .take_changes()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.key)
+        .collect();
+    assert_eq!(keys.len(), 2 + 7, "{keys:?}");
+}

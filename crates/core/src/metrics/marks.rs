@@ -1,0 +1,59 @@
+//! Which parts of an engine changed since its changes were last taken, so that a commit writes
+//! only those (see [`super::MetricsEngine::take_changes`]). Bookkeeping, not a figure: two
+//! engines with equal figures are equal whatever their marks.
+
+/// The marks of an engine that tracks its changes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ChangeMarks {
+    /// Product ids whose tally changed; at most one per product the engine holds.
+    pub(crate) products: foldhash::HashSet<String>,
+    /// Product ids the engine stopped holding (their entries are to be removed).
+    pub(crate) removed_products: foldhash::HashSet<String>,
+    /// The engine's totals (counts by type, region, customer type, money, rejections).
+    pub(crate) totals: bool,
+    /// The windows of event time.
+    pub(crate) windows: bool,
+}
+
+impl ChangeMarks {
+    pub(crate) fn product(&mut self, id: &str) {
+        self.totals = true;
+        if !self.products.contains(id) {
+            self.products.insert(id.to_string());
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        !self.totals
+            && !self.windows
+            && self.products.is_empty()
+            && self.removed_products.is_empty()
+    }
+}
+
+/// Marks kept or not: an engine tracks its changes only when something commits them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tracking(Option<Box<ChangeMarks>>);
+
+impl Tracking {
+    pub(crate) fn marks(&mut self) -> Option<&mut ChangeMarks> {
+        self.0.as_deref_mut()
+    }
+
+    pub(crate) fn start(&mut self) {
+        if self.0.is_none() {
+            self.0 = Some(Box::default());
+        }
+    }
+
+    /// The marks so far, tracking on with none; None when changes were not tracked.
+    pub(crate) fn take(&mut self) -> Option<Box<ChangeMarks>> {
+        self.0.replace(Box::default())
+    }
+}
+
+impl PartialEq for Tracking {
+    fn eq(&self, _: &Tracking) -> bool {
+        true
+    }
+}
