@@ -320,6 +320,11 @@ fn assert_some_event_out_of_order(topics: &TopicSet) {
 }
 
 /// The final report of 30 s windows read from the beginning with this allowed lateness.
+///
+/// Small fetches keep the partitions' event clocks close together, as a reader that keeps up
+/// with live topics sees them; one large fetch per partition would let a single partition run
+/// far ahead while the slowest one holds the watermark back, so that a late event could arrive
+/// before its window had closed on a busy machine.
 fn late_windows(topics: &TopicSet, lateness: &str, more: &[&str]) -> Value {
     let output = run_ok(
         metrics(
@@ -337,6 +342,7 @@ fn late_windows(topics: &TopicSet, lateness: &str, more: &[&str]) -> Value {
                 lateness,
             ],
         )
+        .env("KAFKA_MAX_PARTITION_FETCH_BYTES", "16384")
         .args(more),
     );
     final_report(&output)
