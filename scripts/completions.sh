@@ -12,7 +12,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools=(setup-topics product-producer purchase-producer user-producer run-multiple-producers
-  consumer metrics-consumer)
+  consumer metrics-consumer check-truth)
 
 dir=""
 bin=""

@@ -67,6 +67,7 @@ fn flags(tool: &str) -> [&'static str; 3] {
         "run-multiple-producers" => "--product-events",
         "consumer" => "--from-beginning",
         "metrics-consumer" => "--exactly-once",
+        "check-truth" => "--truth",
         other => panic!("no flags listed for {other}"),
     };
     ["--bootstrap-servers", "--connect-timeout", own]

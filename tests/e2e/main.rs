@@ -37,3 +37,4 @@ mod sasl;
 mod setup_topics;
 mod shard;
 mod tls;
+mod truth;

@@ -262,8 +262,8 @@ pub fn test_env(command: &mut Command, topics: &TopicSet) {
         .env_remove("SHOP_PRODUCTS");
 }
 
-/// The seven binaries, in the README's order.
-pub const TOOLS: [&str; 7] = [
+/// The eight binaries, in the README's order.
+pub const TOOLS: [&str; 8] = [
     "setup-topics",
     "product-producer",
     "purchase-producer",
@@ -271,6 +271,7 @@ pub const TOOLS: [&str; 7] = [
     "run-multiple-producers",
     "consumer",
     "metrics-consumer",
+    "check-truth",
 ];
 
 pub fn binary(name: &str) -> PathBuf {
@@ -282,6 +283,7 @@ pub fn binary(name: &str) -> PathBuf {
         "run-multiple-producers" => env!("CARGO_BIN_EXE_run-multiple-producers"),
         "consumer" => env!("CARGO_BIN_EXE_consumer"),
         "metrics-consumer" => env!("CARGO_BIN_EXE_metrics-consumer"),
+        "check-truth" => env!("CARGO_BIN_EXE_check-truth"),
         other => panic!("unknown binary {other}"),
     };
     PathBuf::from(path)

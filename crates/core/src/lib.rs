@@ -29,6 +29,7 @@ pub mod simulator;
 pub mod stories;
 mod tallies;
 pub mod timestamp;
+pub mod truth_check;
 pub mod vocab;
 pub mod windows;
 

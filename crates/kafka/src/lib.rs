@@ -25,6 +25,7 @@ pub mod group_consumer;
 pub mod producer;
 pub mod retry;
 pub mod settings;
+pub mod topic_reader;
 
 #[cfg(test)]
 mod test_support;
