@@ -441,9 +441,10 @@ pub fn record(engine: &Mutex<MetricsEngine>, incoming: &Incoming<'_>) -> Placeme
     record_in(&mut lock(engine), incoming)
 }
 
-/// Writes the checkpoint and starts counting anew.
+/// Commits to the checkpoint (a frame of what changed appended to its log) and starts counting
+/// anew.
 fn save(
-    state: &Checkpoint,
+    state: &mut Checkpoint,
     path: &std::path::Path,
     unsaved: &mut u64,
     last_save: &mut Instant,
