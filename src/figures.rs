@@ -86,6 +86,12 @@ impl Figures {
         threads: usize,
         commit_every: u64,
     ) -> anyhow::Result<(Figures, OffsetKeeping)> {
+        // A checkpoint holds one engine with its offsets (metrics-consumer refuses --threads
+        // with --checkpoint; this keeps a saved state from being loaded and then left unsaved).
+        anyhow::ensure!(
+            checkpoint.is_none() || threads <= 1,
+            "several reader threads do not go with a checkpoint"
+        );
         // The engine and the offsets it covers live together: in memory always, on disk with
         // --checkpoint (where they then also decide where reading starts).
         let state = match checkpoint {
@@ -441,9 +447,10 @@ pub fn record(engine: &Mutex<MetricsEngine>, incoming: &Incoming<'_>) -> Placeme
     record_in(&mut lock(engine), incoming)
 }
 
-/// Writes the checkpoint and starts counting anew.
+/// Commits to the checkpoint (a frame of what changed appended to its log) and starts counting
+/// anew.
 fn save(
-    state: &Checkpoint,
+    state: &mut Checkpoint,
     path: &std::path::Path,
     unsaved: &mut u64,
     last_save: &mut Instant,

@@ -22,6 +22,7 @@ mod util;
 mod bad_input;
 mod book;
 mod broker_crash;
+mod checkpoint;
 mod cluster;
 mod compose;
 mod consumers;

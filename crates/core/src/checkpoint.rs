@@ -1,99 +1,109 @@
 //! Checkpoints of metrics-consumer: the engine's state together with the offsets it covers, in
-//! one file replaced atomically (write a temporary file, fsync, rename). Whatever moment the
-//! process dies at, the file on disk holds a state and exactly the offsets that state has seen,
-//! so resuming from it counts every event exactly once.
+//! two files. `PATH` is a snapshot (the whole state and its offsets, replaced atomically: write a
+//! temporary file, fsync, rename); `PATH.log` is an append-only log with one frame per commit
+//! since (the offsets then and the entries that changed, checksummed, fsynced), so a commit costs
+//! what changed, not the whole state. Loading takes the snapshot, then the log's frames in order
+//! up to the first torn or damaged one: a frame is the commit, so whatever moment the process
+//! dies at, the state loaded and its offsets agree, and resuming counts every event exactly once.
+//! When the log outgrows the snapshot, a compaction writes a new snapshot and starts a new log
+//! (see [`Checkpoint::compact`] for why that order is safe at any point).
+
+mod error;
+mod files;
+mod frame;
+mod legacy;
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::io::{BufReader, Read};
+use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+pub use error::{CheckpointError, VERSION};
+pub use files::{Offsets, log_path};
+
+use files::{Lineage, Log, SnapshotHeader};
 
 use crate::metrics::MetricsEngine;
 
-/// Format version; a file of another version is refused rather than misread. Version 2 keeps
-/// money as whole cents and the tallies keyed by name (version 1 had decimal amounts, which the
-/// message decoder's cap on one amount refused past $10 billion of revenue).
-const VERSION: u32 = 2;
+/// A log shorter than this is never compacted, however small the snapshot: compacting a small
+/// state costs little, but not every commit.
+const COMPACT_ABOVE: u64 = 4 << 20;
 
-#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Debug)]
 pub struct Checkpoint {
-    version: u32,
     /// The topics (names) the state covers.
     pub topics: Vec<String>,
     /// Next offset to read, per topic and partition.
-    pub offsets: BTreeMap<String, BTreeMap<i32, i64>>,
+    pub offsets: Offsets,
     pub engine: MetricsEngine,
+    /// What is on disk, once loaded from or saved to the current format.
+    disk: Option<OnDisk>,
+    /// The log is compacted once longer than this and than the snapshot.
+    compact_above: u64,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum CheckpointError {
-    #[error("{path}: cannot read the checkpoint")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{path}: not a ShopStream checkpoint ({message}); remove it or pass --reset")]
-    Invalid { path: PathBuf, message: String },
-    #[error(
-        "{path}: checkpoint version {found}, this ShopStream reads version {VERSION}; pass --reset"
-    )]
-    Version { path: PathBuf, found: u32 },
-    #[error(
-        "{path}: the checkpoint covers topics {found:?}, not {wanted:?}; pass --reset to start over"
-    )]
-    OtherTopics {
-        path: PathBuf,
-        found: Vec<String>,
-        wanted: Vec<String>,
-    },
-    #[error("{path}: cannot write the checkpoint")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+#[derive(Debug)]
+struct OnDisk {
+    lineage: Lineage,
+    snapshot_length: u64,
+    log: LogState,
+}
+
+#[derive(Debug)]
+enum LogState {
+    /// Loaded with this many bytes of whole frames; opened (and cut back to them) on the first
+    /// commit.
+    Loaded(u64),
+    Open(Log),
+    /// No log of this snapshot: the next commit compacts.
+    Missing,
+}
+
+/// Figures and offsets; what is on disk is bookkeeping.
+impl PartialEq for Checkpoint {
+    fn eq(&self, other: &Checkpoint) -> bool {
+        self.topics == other.topics && self.offsets == other.offsets && self.engine == other.engine
+    }
 }
 
 impl Checkpoint {
     pub fn new(topics: Vec<String>) -> Checkpoint {
         Checkpoint {
-            version: VERSION,
             topics,
-            offsets: BTreeMap::new(),
+            offsets: Offsets::new(),
             engine: MetricsEngine::new(),
+            disk: None,
+            compact_above: COMPACT_ABOVE,
         }
     }
 
-    /// The checkpoint at `path` for these topics, or None if there is no file yet.
+    /// The checkpoint at `path` (with its log `PATH.log`) for these topics, or None if there is
+    /// no file yet. A version 2 checkpoint (one JSON file) is read too; the first commit after
+    /// writes the current format in its place.
     pub fn load(path: &Path, topics: &[String]) -> Result<Option<Checkpoint>, CheckpointError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
+        let mut input = match std::fs::File::open(path) {
+            Ok(file) => BufReader::new(file),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => {
-                return Err(CheckpointError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                });
+            Err(e) => return Err(CheckpointError::read(path)(e)),
+        };
+        let mut start = Vec::with_capacity(files::SNAPSHOT_MAGIC.len());
+        (&mut input)
+            .take(files::SNAPSHOT_MAGIC.len() as u64)
+            .read_to_end(&mut start)
+            .map_err(CheckpointError::read(path))?;
+        let checkpoint = if start == files::SNAPSHOT_MAGIC {
+            Checkpoint::read_current(path, &mut input)?
+        } else {
+            input
+                .read_to_end(&mut start)
+                .map_err(CheckpointError::read(path))?;
+            let (topics, offsets, engine) = legacy::read(path, &start)?;
+            Checkpoint {
+                topics,
+                offsets,
+                engine,
+                ..Checkpoint::new(Vec::new())
             }
         };
-        let invalid = |message: String| CheckpointError::Invalid {
-            path: path.to_path_buf(),
-            message,
-        };
-        let version: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-        let found = version
-            .get("version")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0) as u32;
-        if found != VERSION {
-            return Err(CheckpointError::Version {
-                path: path.to_path_buf(),
-                found,
-            });
-        }
-        let checkpoint: Checkpoint =
-            serde_json::from_value(version).map_err(|e| invalid(e.to_string()))?;
         let (mut found, mut wanted) = (checkpoint.topics.clone(), topics.to_vec());
         found.sort();
         wanted.sort();
@@ -105,6 +115,33 @@ impl Checkpoint {
             });
         }
         Ok(Some(checkpoint))
+    }
+
+    /// The snapshot (its magic read) and the commits of its log.
+    fn read_current(path: &Path, input: &mut impl Read) -> Result<Checkpoint, CheckpointError> {
+        let mut engine = MetricsEngine::new();
+        let header = files::read_snapshot(path, input, &mut engine)?;
+        let snapshot_length = std::fs::metadata(path)
+            .map_err(CheckpointError::read(path))?
+            .len();
+        let mut offsets = header.offsets;
+        let log = match files::replay_log(path, header.lineage, &mut engine, &mut offsets)? {
+            Some(length) => LogState::Loaded(length),
+            None => LogState::Missing,
+        };
+        // From here on a commit writes only what changed.
+        engine.track_changes();
+        Ok(Checkpoint {
+            topics: header.topics,
+            offsets,
+            engine,
+            disk: Some(OnDisk {
+                lineage: header.lineage,
+                snapshot_length,
+                log,
+            }),
+            compact_above: COMPACT_ABOVE,
+        })
     }
 
     /// Records that everything before `offset + 1` of this partition is in the engine.
@@ -120,38 +157,95 @@ impl Checkpoint {
         }
     }
 
-    /// Writes the checkpoint atomically: a crash leaves the old file or the new one, never a mix.
-    pub fn save(&self, path: &Path) -> Result<(), CheckpointError> {
-        let error = |source| CheckpointError::Write {
-            path: path.to_path_buf(),
-            source,
+    /// Commits: appends the offsets and what changed since the last commit to the log, one
+    /// fsynced frame, and compacts when the log has outgrown the snapshot. The first commit of a
+    /// new (or version 2) checkpoint writes the snapshot instead.
+    pub fn save(&mut self, path: &Path) -> Result<(), CheckpointError> {
+        let Some(disk) = &mut self.disk else {
+            return self.compact(path);
         };
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(".tmp");
-        let temporary = PathBuf::from(temporary);
-        let bytes = serde_json::to_vec(self).map_err(|e| error(std::io::Error::other(e)))?;
-        let mut file = std::fs::File::create(&temporary).map_err(error)?;
-        file.write_all(&bytes).map_err(error)?;
-        file.sync_all().map_err(error)?;
-        std::fs::rename(&temporary, path).map_err(error)?;
-        // The rename itself is durable once the directory is synced.
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-            && let Ok(dir) = std::fs::File::open(dir)
-        {
-            let _ = dir.sync_all();
+        let changes = self.engine.take_changes()?;
+        let log = match std::mem::replace(&mut disk.log, LogState::Missing) {
+            LogState::Open(log) => Some(log),
+            LogState::Loaded(length) => Some(Log::reopen(path, length)?),
+            LogState::Missing => None,
+        };
+        let Some(mut log) = log else {
+            return self.compact(path);
+        };
+        // Should the append fail, the log stays Missing: a later commit compacts.
+        log.append(path, &self.offsets, &changes)?;
+        let due = log.length > disk.snapshot_length.max(self.compact_above);
+        disk.log = LogState::Open(log);
+        if due {
+            self.compact(path)?;
         }
         Ok(())
     }
 
-    /// Removes the checkpoint (for --reset).
-    pub fn remove(path: &Path) -> Result<(), CheckpointError> {
-        match std::fs::remove_file(path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(CheckpointError::Write {
-                path: path.to_path_buf(),
-                source: e,
-            }),
-            _ => Ok(()),
+    /// Writes the whole state as a new snapshot and starts a new, empty log. The snapshot goes
+    /// first and names its generation; the log, replaced after, names the generation it belongs
+    /// to. Killed before the snapshot's rename: the old snapshot and its log stand. Killed
+    /// between the two renames: the new snapshot holds everything and ignores the old log (of
+    /// the generation before). Killed after: the new pair stands.
+    pub fn compact(&mut self, path: &Path) -> Result<(), CheckpointError> {
+        // Changes are tracked from the first snapshot on (not before: an engine never saved
+        // would keep marks nobody takes).
+        self.engine.track_changes();
+        let entries = self.engine.entries()?;
+        // Marks set since the last take are in these entries already.
+        self.engine.take_changes()?;
+        self.write_snapshot(path, &entries)
+    }
+
+    fn write_snapshot(
+        &mut self,
+        path: &Path,
+        entries: &[crate::metrics::StateEntry],
+    ) -> Result<(), CheckpointError> {
+        let lineage = match &self.disk {
+            Some(disk) => Lineage {
+                generation: disk.lineage.generation + 1,
+                ..disk.lineage
+            },
+            None => Lineage {
+                checkpoint: uuid::Uuid::new_v4(),
+                generation: 1,
+            },
+        };
+        let header = SnapshotHeader {
+            version: VERSION,
+            lineage,
+            topics: self.topics.clone(),
+            offsets: self.offsets.clone(),
+            entries: entries.len() as u64,
+        };
+        // Once the snapshot is renamed, the old log is no longer its log; should writing fail,
+        // the next commit compacts again (into a generation of its own).
+        if let Some(disk) = &mut self.disk {
+            disk.log = LogState::Missing;
         }
+        let snapshot_length = files::write_snapshot(path, &header, entries)?;
+        let log = Log::start(path, lineage)?;
+        self.disk = Some(OnDisk {
+            lineage,
+            snapshot_length,
+            log: LogState::Open(log),
+        });
+        Ok(())
+    }
+
+    /// Removes the checkpoint, its log and any temporary file (for --reset).
+    pub fn remove(path: &Path) -> Result<(), CheckpointError> {
+        for file in files::all_files(path) {
+            match std::fs::remove_file(&file) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(CheckpointError::write(&file)(e));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 }
 
