@@ -81,7 +81,11 @@ fn flink_sql_windows_equal_the_truth_for_an_in_order_run() {
     let output = check(&topics, &truth, &windows);
     assert!(output.status.success(), "{output:?}");
     let comparison = stdout_json(&output);
-    assert_eq!(comparison["differing"], serde_json::json!([]), "{comparison}");
+    assert_eq!(
+        comparison["differing"],
+        serde_json::json!([]),
+        "{comparison}"
+    );
     // The bounded job closes every window at its end: all of them are compared.
     assert_eq!(comparison["matching"], line_count(&truth), "{comparison}");
     for apart in ["open", "not_yet_closed", "outside_truth"] {
@@ -138,7 +142,10 @@ fn events_lost(window: &Value) -> u64 {
     };
     // A window Flink gave no line for ("missing") lost all its events.
     let (truth, flink) = (number(&events["truth"]), number(&events["pipeline"]));
-    assert!(flink < truth, "Flink has more events than the truth: {window}");
+    assert!(
+        flink < truth,
+        "Flink has more events than the truth: {window}"
+    );
     truth - flink
 }
 
