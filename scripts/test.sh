@@ -61,6 +61,9 @@ trap stop_brokers EXIT
 # Both start at once (a fresh one for every run); the JVMs take a while on two cores. Kafka's jars
 # are fetched first, once, not by both at the same time.
 scripts/kafka-local.sh classpath >/dev/null
+# Flink's jars for tests/e2e/flink.rs (examples/flink-sql), fetched once into .cache/ and the
+# runner compiled; the test itself never fetches (run.sh --no-fetch) and fails without them.
+examples/flink-sql/run.sh --fetch
 starting=()
 if ! scripts/kafka-local.sh status >/dev/null 2>&1; then
   rm -rf "$KAFKA_LOCAL_DIR"

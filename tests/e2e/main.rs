@@ -29,6 +29,7 @@ mod consumers;
 mod dashboard;
 mod demo;
 mod exactly_once;
+mod flink;
 mod help;
 mod layers;
 mod population;
