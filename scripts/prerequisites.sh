@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure what ShopStream needs is installed: a Rust toolchain (rustup), a C toolchain and OpenSSL's
-# headers (to build librdkafka with TLS), Java 17+ and Maven (to run a local Apache Kafka). On Debian/Ubuntu as root it
+# headers (to build librdkafka with TLS), Java 17+ and Maven (to run a local Apache Kafka; a JDK with javac for the Flink SQL example). On Debian/Ubuntu as root it
 # installs what is missing with apt-get; elsewhere it says what to install and exits non-zero.
 #   scripts/prerequisites.sh [--compose] [--browser]
 #     --compose  also a docker compose, to check docker-compose.yml
@@ -18,6 +18,8 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+# A JDK (javac) compiles the Flink SQL example's runner (examples/flink-sql/run.sh --fetch).
+command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 for option in "$@"; do
   case "$option" in
