@@ -193,14 +193,18 @@ fn sizes_of_0_load_the_files() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let products_file = root.join("data/products.json");
     let users_file = root.join("data/users.json");
-    let files =
-        Catalog::load_or_generate(&products_file, &users_file, 1, Sizes::default()).unwrap();
+    let files = Shop::load_or_generate(&products_file, &users_file, 1, Sizes::default()).unwrap();
     assert_eq!((files.users.len(), files.products.len()), (48, 38));
+    assert!(matches!(
+        (&files.users, &files.products),
+        (Users::Listed(_), Products::Listed(_))
+    ));
     let sizes = Sizes {
         users: 1_000,
         products: 0,
     };
-    let mixed = Catalog::load_or_generate(&products_file, Path::new("/nowhere"), 1, sizes).unwrap();
+    let mixed = Shop::load_or_generate(&products_file, Path::new("/nowhere"), 1, sizes).unwrap();
     assert_eq!((mixed.users.len(), mixed.products.len()), (1_000, 38));
-    assert_eq!(mixed.users[999].user_id, "U00001000");
+    assert_eq!(mixed.users.get(999).user_id, "U00001000");
+    assert!(matches!(mixed.users, Users::Generated(_)));
 }

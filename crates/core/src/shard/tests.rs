@@ -1,6 +1,7 @@
 use std::collections::{HashMap, HashSet};
 
-use super::{Shard, ShardError, fnv1a64, shard_of};
+use super::{Shard, ShardError, shard_of};
+use crate::population::fnv1a64;
 use crate::catalog::Catalog;
 use crate::event::{Details, Event};
 use crate::simulator::{Quota, Quotas, Simulator};

@@ -360,7 +360,7 @@ fn stock_never_goes_below_zero_and_sold_out_products_are_not_carted() {
             } => {
                 let product = index(&product.product_id);
                 // Only what is on the shelf goes into a cart.
-                assert!(*quantity <= shelf.stock(product), "{event:?}");
+                assert!(*quantity <= shelf.stock(product, &simulator.shop.products), "{event:?}");
                 adds += 1;
             }
             Details::Purchase {
@@ -372,8 +372,9 @@ fn stock_never_goes_below_zero_and_sold_out_products_are_not_carted() {
                     sold[product] <= full[product],
                     "sold more than the stock: {event:?}"
                 );
-                assert_eq!(shelf.stock(product), full[product] - sold[product]);
-                sell_outs += u32::from(shelf.stock(product) == 0);
+                let left = shelf.stock(product, &simulator.shop.products);
+                assert_eq!(left, full[product] - sold[product]);
+                sell_outs += u32::from(left == 0);
             }
             _ => {}
         }
@@ -401,7 +402,9 @@ fn price_changes_reach_the_events_from_the_moment_they_happen() {
         let Mode::FreeRunning(free) = &simulator.mode else {
             panic!("free-running")
         };
-        let prices = free.shelf.prices();
+        let prices: Vec<_> = (0..catalog.products.len())
+            .map(|product| free.shelf.price(product, &simulator.shop.products))
+            .collect();
         for (product, (now, before)) in prices.iter().zip(&mut previous_prices).enumerate() {
             if now != before {
                 *before = *now;
