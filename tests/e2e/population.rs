@@ -160,8 +160,20 @@ fn free_running(topics: &TopicSet, extra: &[&str]) -> std::process::Command {
         .args(["--seed", &SEED.to_string(), "--json"])
         .args(["--users", &BIG_USERS.to_string()])
         .args(["--products", &BIG_PRODUCTS.to_string()])
-        .args(["--product-events", "0", "--purchases", "0", "--user-events", "0"])
-        .args(["--backfill", &format!("{HISTORY_DAYS}d"), "--duration", "0s"])
+        .args([
+            "--product-events",
+            "0",
+            "--purchases",
+            "0",
+            "--user-events",
+            "0",
+        ])
+        .args([
+            "--backfill",
+            &format!("{HISTORY_DAYS}d"),
+            "--duration",
+            "0s",
+        ])
         .args(["--time-scale", "1000"])
         .args(extra);
     command
@@ -235,7 +247,10 @@ fn a_million_users_shop_runs_free_with_the_calibrated_funnel() {
     let bands = behaviour.benchmarks;
     assert!(bands.add_to_cart_sessions.contains(carting), "{carting}");
     assert!(bands.session_conversion.contains(buying), "{buying}");
-    assert!(bands.cart_abandonment.contains(1.0 - buying / carting), "{buying} of {carting}");
+    assert!(
+        bands.cart_abandonment.contains(1.0 - buying / carting),
+        "{buying} of {carting}"
+    );
     assert!(bands.mobile_sessions.contains(mobile), "{mobile}");
     let users: HashSet<&str> = events.iter().map(|e| &*e.user_id).collect();
     assert!(users.len() as f64 > 0.9 * sessions, "{} users", users.len());

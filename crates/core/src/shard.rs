@@ -123,7 +123,7 @@ impl Shard {
                     .filter(|user| self.owns(&user.user_id))
                     .cloned()
                     .collect();
-                (!mine.is_empty()).then(|| Users::Listed(Cow::Owned(mine)))
+                (!mine.is_empty()).then_some(Users::Listed(Cow::Owned(mine)))
             }
             Users::Generated(mut generated) => {
                 generated.split = Some(Split {

@@ -216,13 +216,16 @@ fn a_generated_shop_gives_the_materialized_entities() {
         users: 2_000,
         products: 700,
     };
-    let shop = Shop::load_or_generate(Path::new("/nowhere"), Path::new("/nowhere"), 8, sizes)
-        .unwrap();
+    let shop =
+        Shop::load_or_generate(Path::new("/nowhere"), Path::new("/nowhere"), 8, sizes).unwrap();
     let catalog = Catalog::generated(8, 2_000, 700);
     assert_eq!((shop.users.len(), shop.products.len()), (2_000, 700));
     for index in [0, 1, 999, 1_999] {
         let made = shop.users.get(index).into_owned();
-        assert_eq!(users_text(&[made]), users_text(&catalog.users[index..=index]));
+        assert_eq!(
+            users_text(&[made]),
+            users_text(&catalog.users[index..=index])
+        );
     }
     for index in [0, 350, 699] {
         let made = shop.products.get(index).into_owned();
@@ -230,7 +233,10 @@ fn a_generated_shop_gives_the_materialized_entities() {
             products_text(&[made]),
             products_text(&catalog.products[index..=index])
         );
-        assert_eq!(shop.products.list_price(index), catalog.products[index].price);
+        assert_eq!(
+            shop.products.list_price(index),
+            catalog.products[index].price
+        );
         assert_eq!(shop.products.stock(index), catalog.products[index].stock);
     }
 }
@@ -246,8 +252,14 @@ fn hashed_draws_agree_with_the_entities() {
             assert_eq!(user_shard(index, count), shard_of(&made.user_id, count));
         }
         let product = product(4, index);
-        assert_eq!(CATEGORIES[product_category(4, index)].name, product.category);
-        assert_eq!(category_index(&product.category), Some(product_category(4, index)));
+        assert_eq!(
+            CATEGORIES[product_category(4, index)].name,
+            product.category
+        );
+        assert_eq!(
+            category_index(&product.category),
+            Some(product_category(4, index))
+        );
     }
 }
 
@@ -284,8 +296,8 @@ fn the_simulator_tells_whole_stories_in_a_lazy_generated_shop() {
         users: 1_000_000,
         products: 100_000,
     };
-    let shop = Shop::load_or_generate(Path::new("/nowhere"), Path::new("/nowhere"), 9, sizes)
-        .unwrap();
+    let shop =
+        Shop::load_or_generate(Path::new("/nowhere"), Path::new("/nowhere"), 9, sizes).unwrap();
     let quotas = Quotas {
         product_events: Quota::Exactly(3_000),
         purchases: Quota::Exactly(300),

@@ -1,9 +1,9 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Shard, ShardError, shard_of};
-use crate::population::fnv1a64;
 use crate::catalog::Catalog;
 use crate::event::{Details, Event};
+use crate::population::fnv1a64;
 use crate::simulator::{Quota, Quotas, Simulator};
 use crate::stories;
 use crate::vocab::{PerTopic, TopicKind};

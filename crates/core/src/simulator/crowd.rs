@@ -171,7 +171,10 @@ impl Crowd {
                 if idle.is_empty() {
                     return None;
                 }
-                (idle.swap_remove(world.rng.random_range(0..idle.len())), None)
+                (
+                    idle.swap_remove(world.rng.random_range(0..idle.len())),
+                    None,
+                )
             }
             Idle::Generated(drawn) => {
                 let user = drawn.take(Some(region), world.rng)?;

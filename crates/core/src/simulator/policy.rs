@@ -143,7 +143,8 @@ impl Shoppers {
             None => tastes.interests(&users.get(user), &mut interests),
         }
         let id = format!("S{:016x}", rng.random::<u64>());
-        self.sessions.push(Session::new(user, person, interests, id));
+        self.sessions
+            .push(Session::new(user, person, interests, id));
         Some(Decision {
             session: self.sessions.len() - 1,
             act: Act::Login {

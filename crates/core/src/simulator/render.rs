@@ -16,6 +16,7 @@ use crate::event::{Details, Event, ProductInfo};
 use crate::money::Money;
 use crate::population::{Products, Shop, Users};
 use crate::timestamp::Timestamp;
+use crate::vocab::{CustomerType, Region};
 
 /// What an event is made of besides the act: the shop's names, the prices in force, the
 /// tastes' queries.
@@ -93,18 +94,7 @@ pub fn event<'a>(
         },
         Act::Logout => Details::Logout,
     };
-    let (user_id, region, customer_type) = match (&session.person, &shop.users) {
-        (Some(user), _) => (Cow::Borrowed(user.user_id.as_str()), user.region, user.customer_type),
-        (None, Users::Listed(users)) => {
-            let user = &users[session.user];
-            (Cow::Borrowed(user.user_id.as_str()), user.region, user.customer_type)
-        }
-        // Sessions of a generated population hold their user; made again should one not.
-        (None, Users::Generated(users)) => {
-            let user = users.user(session.user as u64);
-            (Cow::Owned(user.user_id), user.region, user.customer_type)
-        }
-    };
+    let (user_id, region, customer_type) = shopper(session, &shop.users);
     Event {
         event_id,
         timestamp,
@@ -113,6 +103,30 @@ pub fn event<'a>(
         region,
         customer_type,
         details,
+    }
+}
+
+/// The id, region and customer type of the user of `session`.
+fn shopper<'a>(session: &'a Session, users: &'a Users<'_>) -> (Cow<'a, str>, Region, CustomerType) {
+    match (&session.person, users) {
+        (Some(user), _) => (
+            Cow::Borrowed(user.user_id.as_str()),
+            user.region,
+            user.customer_type,
+        ),
+        (None, Users::Listed(users)) => {
+            let user = &users[session.user];
+            (
+                Cow::Borrowed(user.user_id.as_str()),
+                user.region,
+                user.customer_type,
+            )
+        }
+        // Sessions of a generated population hold their user; made again should one not.
+        (None, Users::Generated(users)) => {
+            let user = users.user(session.user as u64);
+            (Cow::Owned(user.user_id), user.region, user.customer_type)
+        }
     }
 }
 

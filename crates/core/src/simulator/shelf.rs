@@ -135,7 +135,10 @@ impl Shelf {
     fn change_a_price(&mut self, rng: &mut ChaCha8Rng, products: &Products<'_>) {
         let product = rng.random_range(0..products.len());
         let list = products.list_price(product);
-        let off_list = self.prices.get(&product).is_some_and(|price| *price != list);
+        let off_list = self
+            .prices
+            .get(&product)
+            .is_some_and(|price| *price != list);
         if off_list && rng.random_bool(0.5) {
             self.prices.remove(&product);
             return;

@@ -38,7 +38,9 @@ fn draws_are_idle_users_of_the_region_and_the_shard() {
 fn a_population_with_no_idle_user_left_gives_none() {
     let mut drawn = Drawn::new(generated(3, None));
     let mut rng = ChaCha8Rng::seed_from_u64(2);
-    let users: HashSet<usize> = (0..3).map(|_| drawn.take(None, &mut rng).unwrap()).collect();
+    let users: HashSet<usize> = (0..3)
+        .map(|_| drawn.take(None, &mut rng).unwrap())
+        .collect();
     assert_eq!(users, HashSet::from([0, 1, 2]));
     assert!(!drawn.any_idle());
     assert_eq!(drawn.take(None, &mut rng), None);

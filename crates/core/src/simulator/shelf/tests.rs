@@ -30,7 +30,10 @@ fn selling_out_stops_sales_until_the_restock() {
     let restock = shelf.next_change_at();
     assert!(restock > 20 && restock < 20 + 100 * HOUR_MS, "{restock}");
     shelf.apply_next_change(&mut rng, products);
-    assert_eq!((shelf.stock(0, products), shelf.restock_count(0)), (full, 1));
+    assert_eq!(
+        (shelf.stock(0, products), shelf.restock_count(0)),
+        (full, 1)
+    );
     assert_eq!(shelf.next_change_at(), i64::MAX);
 }
 

@@ -54,8 +54,9 @@ impl ProductChoice {
         for interest in &user.interests {
             let id = match self {
                 ProductChoice::Listed(listed) => listed.category_ids.get(interest).copied(),
-                ProductChoice::Generated(_) => population::category_index(interest)
-                    .and_then(|index| u32::try_from(index).ok()),
+                ProductChoice::Generated(_) => {
+                    population::category_index(interest).and_then(|index| u32::try_from(index).ok())
+                }
             };
             if let Some(id) = id
                 && !out.contains(&id)
@@ -102,9 +103,7 @@ impl ListedChoice {
         let mut members: Vec<Vec<usize>> = Vec::new();
         for (index, product) in products.iter().enumerate() {
             let next = u32::try_from(members.len()).map_err(|_| WeightError::Overflow)?;
-            let id = *category_ids
-                .entry(product.category.clone())
-                .or_insert(next);
+            let id = *category_ids.entry(product.category.clone()).or_insert(next);
             if id == next {
                 members.push(Vec::new());
             }

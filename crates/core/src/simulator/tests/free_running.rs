@@ -382,7 +382,10 @@ fn stock_never_goes_below_zero_and_sold_out_products_are_not_carted() {
             } => {
                 let product = index(&product.product_id);
                 // Only what is on the shelf goes into a cart.
-                assert!(*quantity <= shelf.stock(product, &simulator.shop.products), "{event:?}");
+                assert!(
+                    *quantity <= shelf.stock(product, &simulator.shop.products),
+                    "{event:?}"
+                );
                 adds += 1;
             }
             Details::Purchase {

@@ -209,16 +209,21 @@ fn a_generated_catalog_draws_by_popularity_and_interests() {
         let bound = freedom + 6.0 * (2.0 * freedom).sqrt();
         assert!(chi_squared < bound, "chi² {chi_squared} ≥ {bound}");
         // Interests weigh: their products' share is above their popularity share.
-        let in_interests = |product: usize| {
-            interests.contains(&(generated.category(product as u64) as u32))
-        };
+        let in_interests =
+            |product: usize| interests.contains(&(generated.category(product as u64) as u32));
         let drawn_share = (0..300)
             .filter(|&p| in_interests(p))
             .map(|p| counts[p] as f64)
             .sum::<f64>()
             / draws as f64;
         let plain = inner.probabilities(&[], SKEW.popularity_exponent);
-        let plain_share: f64 = (0..300).filter(|&p| in_interests(p)).map(|p| plain[p]).sum();
-        assert!(drawn_share > 1.5 * plain_share, "{drawn_share} vs {plain_share}");
+        let plain_share: f64 = (0..300)
+            .filter(|&p| in_interests(p))
+            .map(|p| plain[p])
+            .sum();
+        assert!(
+            drawn_share > 1.5 * plain_share,
+            "{drawn_share} vs {plain_share}"
+        );
     }
 }

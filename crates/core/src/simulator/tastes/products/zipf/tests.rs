@@ -6,7 +6,15 @@ use super::*;
 /// Draws follow k^-s: a chi-squared test, seeded, so it cannot flake.
 #[test]
 fn draws_follow_the_law() {
-    for (count, exponent) in [(1, 1.1), (2, 1.0), (50, 0.0), (50, 0.5), (200, 1.0), (200, 1.1), (60, 2.5)] {
+    for (count, exponent) in [
+        (1, 1.1),
+        (2, 1.0),
+        (50, 0.0),
+        (50, 0.5),
+        (200, 1.0),
+        (200, 1.1),
+        (60, 2.5),
+    ] {
         let zipf = Zipf::new(count, exponent);
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let draws = 200_000;
@@ -28,7 +36,10 @@ fn draws_follow_the_law() {
             .sum();
         let freedom = (count.max(2) - 1) as f64;
         let bound = freedom + 6.0 * (2.0 * freedom).sqrt();
-        assert!(chi_squared < bound, "n {count}, s {exponent}: chi² {chi_squared} ≥ {bound}");
+        assert!(
+            chi_squared < bound,
+            "n {count}, s {exponent}: chi² {chi_squared} ≥ {bound}"
+        );
     }
 }
 
