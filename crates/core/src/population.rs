@@ -8,8 +8,7 @@
 
 use std::io::{self, Write};
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use rand::Rng;
 use strum::VariantArray;
 
 use crate::catalog::{Catalog, Product, User};
@@ -68,8 +67,32 @@ fn entity_key(seed: u64, kind: Kind, index: u64) -> u64 {
 }
 
 /// The RNG of entity `index` of `kind` in the population of `seed`.
-fn entity_rng(seed: u64, kind: Kind, index: u64) -> ChaCha8Rng {
-    ChaCha8Rng::seed_from_u64(entity_key(seed, kind, index))
+fn entity_rng(seed: u64, kind: Kind, index: u64) -> EntityRng {
+    EntityRng(entity_key(seed, kind, index))
+}
+
+/// SplitMix64 as a generator: an entity draws a handful of numbers, and a generated shop makes
+/// an entity per product event, so its set-up must cost nothing (a ChaCha generator's block
+/// would cost more than the rest of the event).
+struct EntityRng(u64);
+
+impl rand::RngCore for EntityRng {
+    fn next_u32(&mut self) -> u32 {
+        // The high half: SplitMix64's best bits.
+        (self.next_u64() >> 32) as u32
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        splitmix64(self.0)
+    }
+
+    fn fill_bytes(&mut self, bytes: &mut [u8]) {
+        for chunk in bytes.chunks_mut(8) {
+            let word = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&word[..chunk.len()]);
+        }
+    }
 }
 
 /// The region of user `index`: a hash of its key, not a draw of its RNG, so that the simulator's
