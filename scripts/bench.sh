@@ -21,6 +21,11 @@
 #                                       one instance at least once, then 1, 2 and 3 instances of an
 #                                       --exactly-once group; events/s, CPU per event and peak RSS,
 #                                       default 1,000,000
+#   scripts/bench.sh shop [COUNT]       run-multiple-producers free-running (seeded, --rate 0, about
+#                                       COUNT events: the history of as many simulated days) over
+#                                       the shipped files, 1,000,000 users x 100,000 products and
+#                                       10,000,000 x 1,000,000: start-up (to the first event),
+#                                       events/s, CPU per event and peak RSS, default 1,000,000
 # It starts a local broker if none answers at $KAFKA_BOOTSTRAP_SERVERS (default 127.0.0.1:9092) and
 # leaves it running; each run uses fresh topics (bench-*) and deletes them at the end.
 set -euo pipefail
@@ -253,8 +258,35 @@ case "$what" in
     label="1 instance, --exactly-once, 50,000" run_group 1 "$run_id-eos-big" --exactly-once --commit-every 50000
     echo "(exactly-once commits every 5,000 messages or each second unless --commit-every says otherwise)"
     ;;
+  shop)
+    # About 37,000 events a simulated day (the shipped model's 4,000 sessions): the history of
+    # that many days, then the run stops at its first live event.
+    days=$(((count + 36999) / 37000))
+    launcher=("$bin/run-multiple-producers" --seed 1 --rate 0 --product-events 0 --purchases 0 --user-events 0)
+    printf '%-30s %10s %12s %14s %10s\n' shop start-up events/s "CPU µs/event" "peak RSS"
+    for size in "files:" "1000000 x 100000:--users 1000000 --products 100000" \
+      "10000000 x 1000000:--users 10000000 --products 1000000"; do
+      # shellcheck disable=SC2206 # the flags' words
+      flags=(${size#*:})
+      # Start-up: from launch to the first event printed (the launcher then sees no reader and stops).
+      start=$(date +%s.%N)
+      { read -r _; first=$(date +%s.%N); } < <("${launcher[@]}" ${flags[@]+"${flags[@]}"} --json 2>/dev/null)
+      wait $! 2>/dev/null || true
+      times=$(mktemp) out=$(mktemp)
+      /usr/bin/time -f '%e %U %S %M' -o "$times" "${launcher[@]}" ${flags[@]+"${flags[@]}"} \
+        --backfill "${days}d" --duration 0s --time-scale 100000 --quiet >"$out" 2>&1
+      read -r elapsed user system rss <"$times"
+      # The events sent: the summary's total row, digits only.
+      sent=$(grep -i '^ *total\|│ *total' "$out" | head -n 1 | tr -d ',' | grep -o '[0-9]\+' | head -n 1)
+      printf '%-30s %8.2f s %12.0f %14.2f %7.0f MB\n' "${size%%:*}" "$(echo "$first - $start" | bc -l)" \
+        "$(echo "$sent / $elapsed" | bc -l)" "$(echo "($user + $system) * 1000000 / $sent" | bc -l)" \
+        "$(echo "$rss / 1024" | bc -l)"
+      rm -f "$times" "$out"
+    done
+    echo "(events/s and CPU over the whole process: start-up, the history and the final flush)"
+    ;;
   *)
-    echo "usage: scripts/bench.sh producer|consumer|compression|scale [COUNT]" >&2
+    echo "usage: scripts/bench.sh producer|consumer|compression|scale|shop [COUNT]" >&2
     exit 2
     ;;
 esac

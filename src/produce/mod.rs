@@ -81,7 +81,7 @@ pub fn run(
     let plan = Plan::new(settings, pace, job.quotas, &targets)?;
     let shard_line = plan.shard_line();
     let Plan {
-        catalog,
+        shop,
         quotas,
         seed,
         options,
@@ -93,7 +93,7 @@ pub fn run(
     // A shard whose share of every count is 0 (counts smaller than the number of shards) writes
     // nothing, and that is a success: the shards together still write the counts asked for.
     let mut simulator = if quotas.emits_any() {
-        Some(Simulator::with_options(&catalog, options)?)
+        Some(Simulator::with_options(&shop, options)?)
     } else {
         None
     };

@@ -6,10 +6,10 @@ use std::time::Duration;
 use anyhow::Context;
 use shopstream_core::behaviour::Behaviour;
 use shopstream_core::campaign::Campaign;
-use shopstream_core::population::{self, Sizes};
+use shopstream_core::population::{self, Shop, Sizes, Users};
 use shopstream_core::shard::Shard;
 use shopstream_core::simulator::{Quota, Quotas, SEEDED_EPOCH, SimulatorOptions};
-use shopstream_core::{Catalog, Timestamp, TopicKind};
+use shopstream_core::{Timestamp, TopicKind};
 use shopstream_kafka::Settings;
 
 use super::pace_args::PaceArgs;
@@ -20,8 +20,8 @@ const DEFAULT_SESSIONS_PER_DAY: f64 = 4000.0;
 
 pub(super) struct Plan {
     /// The users (a shard's own) the simulator draws from.
-    pub(super) catalog: Catalog,
-    /// The users in the catalog file, for the shard's line in the summary.
+    pub(super) shop: Shop<'static>,
+    /// The users in the shop (all shards'), for the shard's line in the summary.
     pub(super) all_users: usize,
     pub(super) shard: Option<Shard>,
     /// The counts to write (a shard's share).
@@ -57,15 +57,15 @@ impl Plan {
             Some(text) => Some(text.parse::<Shard>().context("--shard")?),
             None => None,
         };
-        let (catalog, users_from) = catalog(settings, pace)?;
-        let all_users = catalog.users.len();
-        let (catalog, quotas, seed) = match shard {
+        let (shop, users_from) = shop(settings, pace)?;
+        let all_users = shop.users.len();
+        let (shop, quotas, seed) = match shard {
             Some(shard) => (
-                shard.catalog(catalog).context(users_from)?,
+                shard.shop(shop).context(users_from)?,
                 shard.quotas(quotas),
                 pace.seed.map(|seed| shard.seed(seed)),
             ),
-            None => (catalog, quotas, pace.seed),
+            None => (shop, quotas, pace.seed),
         };
         let campaigns = pace
             .campaign
@@ -73,7 +73,11 @@ impl Plan {
             .map(|text| text.parse::<Campaign>().context("--campaign"))
             .collect::<anyhow::Result<Vec<Campaign>>>()?;
         let time = event_time(pace, quotas, seed)?;
-        let share = catalog.users.len() as f64 / all_users.max(1) as f64;
+        let share = match (&shop.users, shard) {
+            // A generated population's shards get an equal share (users split by a hash).
+            (Users::Generated(_), Some(shard)) => 1.0 / f64::from(shard.count()),
+            _ => shop.users.len() as f64 / all_users.max(1) as f64,
+        };
         let (behaviour, sessions_per_day) = behaviour(settings, quotas, &time, share);
         let mut options = SimulatorOptions::new(seed, quotas).campaigns(campaigns);
         if let Some(behaviour) = behaviour {
@@ -90,7 +94,7 @@ impl Plan {
             Pacer::Rate { .. } => rate,
         };
         Ok(Plan {
-            catalog,
+            shop,
             all_users,
             shard,
             quotas,
@@ -102,35 +106,40 @@ impl Plan {
         })
     }
 
-    /// "shard 2/3: 3 of the 10 users", for a line above the summary.
+    /// "shard 2/3: 3 of the 10 users", for a line above the summary ("about 50000 of the
+    /// 100000 users" for a generated population: its shards' users are not counted).
     pub(super) fn shard_line(&self) -> Option<String> {
-        self.shard.map(|shard| {
-            format!(
+        self.shard.map(|shard| match &self.shop.users {
+            Users::Listed(users) => format!(
                 "shard {shard}: {} of the {} users",
-                self.catalog.users.len(),
+                users.len(),
                 self.all_users
-            )
+            ),
+            Users::Generated(_) => format!(
+                "shard {shard}: about {} of the {} users",
+                self.all_users / shard.count() as usize,
+                self.all_users
+            ),
         })
     }
 }
 
 /// The shop: the files' products and users, or a generated catalog and population of the sizes
-/// asked for (--products, --users), with where the users come from for errors. The population's
-/// seed is the run's --seed (UNSEEDED without one), taken before a shard derives its own seed, so
-/// every shard of a run simulates the same shop.
-fn catalog(settings: &Settings, pace: &PaceArgs) -> anyhow::Result<(Catalog, String)> {
+/// asked for (--products, --users, made on demand), with where the users come from for errors.
+/// The population's seed is the run's --seed (UNSEEDED without one), taken before a shard
+/// derives its own seed, so every shard of a run simulates the same shop.
+fn shop(settings: &Settings, pace: &PaceArgs) -> anyhow::Result<(Shop<'static>, String)> {
     let sizes = Sizes {
         users: pace.users.unwrap_or(settings.shop_users),
         products: pace.products.unwrap_or(settings.shop_products),
     };
     let seed = pace.seed.unwrap_or(population::UNSEEDED);
-    let catalog =
-        Catalog::load_or_generate(&settings.products_file, &settings.users_file, seed, sizes)?;
+    let shop = Shop::load_or_generate(&settings.products_file, &settings.users_file, seed, sizes)?;
     let users_from = match sizes.users {
         0 => settings.users_file.display().to_string(),
         users => format!("--users {users}"),
     };
-    Ok((catalog, users_from))
+    Ok((shop, users_from))
 }
 
 /// Events per second from --rate, or one event per EVENT_DELAY_MS per topic; 0: no limit.

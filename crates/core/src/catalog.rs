@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::money::Money;
 use crate::vocab::{CustomerType, Region};
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Product {
     pub product_id: String,
     pub name: String,

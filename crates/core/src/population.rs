@@ -7,18 +7,20 @@
 //! room for 99,999,999 users and 9,999,999 products).
 
 use std::io::{self, Write};
-use std::path::Path;
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use rand::Rng;
 use strum::VariantArray;
 
-use crate::catalog::{Catalog, CatalogError, Product, User, load_products, load_users};
+use crate::catalog::{Catalog, Product, User};
 use crate::money::Money;
 use crate::vocab::{CustomerType, Region};
 
+mod queries;
+mod shop;
 mod words;
 
+pub use self::queries::query_counts;
+pub use self::shop::{GeneratedProducts, GeneratedUsers, Products, Shop, Split, Users};
 use words::{CATEGORIES, FIRST_NAMES, LAST_NAMES, VARIANTS};
 
 /// The population seed of a run without `--seed`: such runs of one size all get the same shop.
@@ -55,14 +57,117 @@ enum Kind {
     Product = 2,
 }
 
+/// Mixed into an entity's key for the draws made without its RNG (see [`user_region`]).
+const REGION_SALT: u64 = 0x5245_4749_4f4e;
+const CATEGORY_SALT: u64 = 0x4341_5445_474f_5259;
+
+/// The key of entity `index` of `kind` in the population of `seed`.
+fn entity_key(seed: u64, kind: Kind, index: u64) -> u64 {
+    splitmix64(splitmix64(splitmix64(seed) ^ kind as u64) ^ index)
+}
+
 /// The RNG of entity `index` of `kind` in the population of `seed`.
-fn entity_rng(seed: u64, kind: Kind, index: u64) -> ChaCha8Rng {
-    let key = splitmix64(splitmix64(splitmix64(seed) ^ kind as u64) ^ index);
-    ChaCha8Rng::seed_from_u64(key)
+fn entity_rng(seed: u64, kind: Kind, index: u64) -> EntityRng {
+    EntityRng(entity_key(seed, kind, index))
+}
+
+/// SplitMix64 as a generator: an entity draws a handful of numbers, and a generated shop makes
+/// an entity per product event, so its set-up must cost nothing (a ChaCha generator's block
+/// would cost more than the rest of the event).
+struct EntityRng(u64);
+
+impl rand::RngCore for EntityRng {
+    fn next_u32(&mut self) -> u32 {
+        // The high half: SplitMix64's best bits.
+        (self.next_u64() >> 32) as u32
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        splitmix64(self.0)
+    }
+
+    fn fill_bytes(&mut self, bytes: &mut [u8]) {
+        for chunk in bytes.chunks_mut(8) {
+            let word = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&word[..chunk.len()]);
+        }
+    }
+}
+
+/// The region of user `index`: a hash of its key, not a draw of its RNG, so that the simulator's
+/// rejection sampling (a user of this region, of this shard) costs a hash per candidate.
+pub fn user_region(seed: u64, index: u64) -> Region {
+    let hash = splitmix64(entity_key(seed, Kind::User, index) ^ REGION_SALT);
+    // Below the number of regions, so the conversion never fails.
+    let slot = usize::try_from(hash % Region::VARIANTS.len() as u64).unwrap_or(0);
+    Region::VARIANTS[slot]
+}
+
+/// The category of product `index` (an index into the generator's categories, see
+/// [`category_index`]): a hash of its key, so that sampling products by interest costs a hash.
+pub fn product_category(seed: u64, index: u64) -> usize {
+    let hash = splitmix64(entity_key(seed, Kind::Product, index) ^ CATEGORY_SALT);
+    let total: u64 = CATEGORIES.iter().map(|c| u64::from(c.products)).sum();
+    let mut ticket = hash % total.max(1);
+    for (category, weight) in CATEGORIES.iter().enumerate() {
+        let weight = u64::from(weight.products);
+        if ticket < weight {
+            return category;
+        }
+        ticket -= weight;
+    }
+    0
+}
+
+/// How many categories generated products have (category indexes are below it).
+pub const CATEGORY_COUNT: usize = CATEGORIES.len();
+
+/// The generator's index of a category name (an interest of a generated user, say).
+pub fn category_index(name: &str) -> Option<usize> {
+    CATEGORIES.iter().position(|category| category.name == name)
+}
+
+/// The id of user `index`: `U` and index + 1 in 8 digits.
+pub fn user_id(index: u64) -> String {
+    format!("U{:08}", index + 1)
+}
+
+/// The shard (from 1 to `count`) that owns user `index` of a generated population: the same as
+/// [`shard_of`] its id, without building the id.
+pub fn user_shard(index: u64, count: u32) -> u32 {
+    let mut id = [b'0'; 9];
+    id[0] = b'U';
+    let mut number = index + 1;
+    for digit in id[1..].iter_mut().rev() {
+        // A decimal digit: below 10, so the conversion never fails.
+        *digit = b'0' + u8::try_from(number % 10).unwrap_or(0);
+        number /= 10;
+    }
+    slot_of(fnv1a64(&id), count)
+}
+
+/// The shard (from 1 to `count`) a user belongs to when users are split `count` ways: a hash of
+/// the id alone (FNV-1a, not Rust's per-process hasher), so every machine agrees. The rule of
+/// `crate::shard`, kept here so that a generated population can apply it too.
+pub fn shard_of(user_id: &str, count: u32) -> u32 {
+    slot_of(fnv1a64(user_id.as_bytes()), count)
+}
+
+fn slot_of(hash: u64, count: u32) -> u32 {
+    // Below u32::MAX, so the conversion back never fails.
+    u32::try_from(hash % u64::from(count.max(1))).unwrap_or(0) + 1
+}
+
+/// FNV-1a, 64 bits: tiny, and the same on every platform and Rust version.
+pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// SplitMix64's step and finaliser: a bijection of u64 that scatters nearby inputs.
-fn splitmix64(value: u64) -> u64 {
+pub(crate) fn splitmix64(value: u64) -> u64 {
     let mut z = value.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -92,12 +197,12 @@ pub fn user(seed: u64, index: u64) -> User {
     let number = index + 1;
     let first = *pick(&mut rng, &FIRST_NAMES);
     let last = *pick(&mut rng, &LAST_NAMES);
-    let region = *pick(&mut rng, Region::VARIANTS);
+    let region = user_region(seed, index);
     let customer_type = CUSTOMER_TYPES[weighted(&mut rng, CUSTOMER_TYPES.iter().map(|c| c.1))].0;
     let (youngest, oldest, _) = AGE_BANDS[weighted(&mut rng, AGE_BANDS.iter().map(|b| b.2))];
     let age = rng.random_range(youngest..=oldest);
     User {
-        user_id: format!("U{number:08}"),
+        user_id: user_id(index),
         name: format!("{first} {last}"),
         email: format!("{}.{}{number}@example.com", first, last).to_lowercase(),
         region,
@@ -127,7 +232,7 @@ fn interests(rng: &mut impl Rng) -> Vec<String> {
 /// Product `index` (from 0) of the catalog of `seed`; its id is `P` and index + 1 in 7 digits.
 pub fn product(seed: u64, index: u64) -> Product {
     let mut rng = entity_rng(seed, Kind::Product, index);
-    let category = &CATEGORIES[weighted(&mut rng, CATEGORIES.iter().map(|c| c.products))];
+    let category = &CATEGORIES[product_category(seed, index)];
     let &(item, reference_cents, reference_stock) = pick(&mut rng, category.items);
     let brand = *pick(&mut rng, category.brands);
     let variant = *pick(&mut rng, &VARIANTS);
@@ -141,17 +246,27 @@ pub fn product(seed: u64, index: u64) -> Product {
     let stock_permille = rng.random_range(300..=2000);
     let stock = (u64::from(reference_stock) * stock_permille / 1000).max(1);
     Product {
-        product_id: format!("P{:07}", index + 1),
-        name: if variant.is_empty() {
-            item.to_string()
-        } else {
-            format!("{item} {variant}")
-        },
+        product_id: product_id(index),
+        name: product_name(item, variant),
         category: category.name.to_string(),
         price: Money::from_cents(cents),
         brand: brand.to_string(),
         stock: u32::try_from(stock).unwrap_or(u32::MAX),
     }
+}
+
+/// An item's name with its variant (some products have none).
+fn product_name(item: &str, variant: &str) -> String {
+    if variant.is_empty() {
+        item.to_string()
+    } else {
+        format!("{item} {variant}")
+    }
+}
+
+/// The id of product `index`: `P` and index + 1 in 7 digits.
+pub fn product_id(index: u64) -> String {
+    format!("P{:07}", index + 1)
 }
 
 /// The first `count` users of the population of `seed`.
@@ -172,25 +287,6 @@ impl Catalog {
             products: self::products(seed, products),
             users: self::users(seed, users),
         }
-    }
-
-    /// The files' products and users, or generated ones where `sizes` asks for them (not 0).
-    pub fn load_or_generate(
-        products_file: &Path,
-        users_file: &Path,
-        seed: u64,
-        sizes: Sizes,
-    ) -> Result<Catalog, CatalogError> {
-        Ok(Catalog {
-            products: match sizes.products {
-                0 => load_products(products_file)?,
-                count => products(seed, count),
-            },
-            users: match sizes.users {
-                0 => load_users(users_file)?,
-                count => users(seed, count),
-            },
-        })
     }
 }
 

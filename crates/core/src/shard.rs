@@ -12,7 +12,11 @@
 use std::fmt;
 use std::str::FromStr;
 
+use std::borrow::Cow;
+
 use crate::catalog::Catalog;
+pub use crate::population::shard_of;
+use crate::population::{Shop, Split, Users};
 use crate::simulator::{Quota, Quotas};
 
 /// Shard `index` (from 1) of `count`.
@@ -107,13 +111,42 @@ impl Shard {
             users: mine,
         })
     }
-}
 
-/// The shard (from 1 to `count`) a user belongs to when users are split `count` ways.
-pub fn shard_of(user_id: &str, count: u32) -> u32 {
-    // Below u32::MAX, so the conversion back never fails.
-    let slot = fnv1a64(user_id.as_bytes()) % u64::from(count.max(1));
-    u32::try_from(slot).unwrap_or(0) + 1
+    /// The shop with only this shard's users: a listed population filtered (in its order), a
+    /// generated one told which users are this shard's (none is listed); an error if none is.
+    pub fn shop<'c>(&self, shop: Shop<'c>) -> Result<Shop<'c>, ShardError> {
+        let users = shop.users.len();
+        let mine = match shop.users {
+            Users::Listed(listed) => {
+                let mine: Vec<_> = listed
+                    .iter()
+                    .filter(|user| self.owns(&user.user_id))
+                    .cloned()
+                    .collect();
+                (!mine.is_empty()).then_some(Users::Listed(Cow::Owned(mine)))
+            }
+            Users::Generated(mut generated) => {
+                generated.split = Some(Split {
+                    index: self.index,
+                    count: self.count,
+                });
+                // One owned user is enough to know the shard is not empty: about N tries.
+                (0..generated.count)
+                    .any(|index| generated.owns(index))
+                    .then_some(Users::Generated(generated))
+            }
+        };
+        match mine {
+            Some(users) => Ok(Shop {
+                users,
+                products: shop.products,
+            }),
+            None => Err(ShardError::NoUsers {
+                shard: *self,
+                users,
+            }),
+        }
+    }
 }
 
 impl FromStr for Shard {
@@ -134,13 +167,6 @@ impl fmt::Display for Shard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.index, self.count)
     }
-}
-
-/// FNV-1a, 64 bits: tiny, and the same on every platform and Rust version.
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// SplitMix64's step and finaliser: a bijection of u64 that scatters nearby inputs.

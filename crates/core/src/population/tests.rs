@@ -193,14 +193,129 @@ fn sizes_of_0_load_the_files() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let products_file = root.join("data/products.json");
     let users_file = root.join("data/users.json");
-    let files =
-        Catalog::load_or_generate(&products_file, &users_file, 1, Sizes::default()).unwrap();
+    let files = Shop::load_or_generate(&products_file, &users_file, 1, Sizes::default()).unwrap();
     assert_eq!((files.users.len(), files.products.len()), (48, 38));
+    assert!(matches!(
+        (&files.users, &files.products),
+        (Users::Listed(_), Products::Listed(_))
+    ));
     let sizes = Sizes {
         users: 1_000,
         products: 0,
     };
-    let mixed = Catalog::load_or_generate(&products_file, Path::new("/nowhere"), 1, sizes).unwrap();
+    let mixed = Shop::load_or_generate(&products_file, Path::new("/nowhere"), 1, sizes).unwrap();
     assert_eq!((mixed.users.len(), mixed.products.len()), (1_000, 38));
-    assert_eq!(mixed.users[999].user_id, "U00001000");
+    assert_eq!(mixed.users.get(999).user_id, "U00001000");
+    assert!(matches!(mixed.users, Users::Generated(_)));
+}
+
+/// A generated shop makes each user and product on demand, the same as the materialized ones.
+#[test]
+fn a_generated_shop_gives_the_materialized_entities() {
+    let sizes = Sizes {
+        users: 2_000,
+        products: 700,
+    };
+    let shop =
+        Shop::load_or_generate(Path::new("/nowhere"), Path::new("/nowhere"), 8, sizes).unwrap();
+    let catalog = Catalog::generated(8, 2_000, 700);
+    assert_eq!((shop.users.len(), shop.products.len()), (2_000, 700));
+    for index in [0, 1, 999, 1_999] {
+        let made = shop.users.get(index).into_owned();
+        assert_eq!(
+            users_text(&[made]),
+            users_text(&catalog.users[index..=index])
+        );
+    }
+    for index in [0, 350, 699] {
+        let made = shop.products.get(index).into_owned();
+        assert_eq!(
+            products_text(&[made]),
+            products_text(&catalog.products[index..=index])
+        );
+        assert_eq!(
+            shop.products.list_price(index),
+            catalog.products[index].price
+        );
+        assert_eq!(shop.products.stock(index), catalog.products[index].stock);
+    }
+}
+
+/// The draws made without an RNG agree with the entities: region, category, id, shard.
+#[test]
+fn hashed_draws_agree_with_the_entities() {
+    for index in (0..5_000).step_by(37) {
+        let made = user(4, index);
+        assert_eq!(user_region(4, index), made.region);
+        assert_eq!(user_id(index), made.user_id);
+        for count in [1, 2, 3, 7] {
+            assert_eq!(user_shard(index, count), shard_of(&made.user_id, count));
+        }
+        let product = product(4, index);
+        assert_eq!(
+            CATEGORIES[product_category(4, index)].name,
+            product.category
+        );
+        assert_eq!(
+            category_index(&product.category),
+            Some(product_category(4, index))
+        );
+    }
+}
+
+/// Expected search counts from the word structure are close to the counts over the products.
+#[test]
+fn expected_query_counts_match_a_generated_catalog() {
+    let count = 20_000;
+    let products = products(6, count);
+    let expected = query_counts(count);
+    for (text, results) in expected.iter().step_by(7) {
+        let counted = products
+            .iter()
+            .filter(|p| {
+                [&p.name, &p.brand, &p.category]
+                    .iter()
+                    .any(|field| field.to_lowercase().contains(text.as_str()))
+            })
+            .count() as f64;
+        // Binomial noise: a few standard deviations of the count.
+        let bound = 5.0 * counted.max(1.0).sqrt() + 2.0;
+        assert!(
+            (f64::from(*results) - counted).abs() <= bound,
+            "{text}: expected {results}, counted {counted}"
+        );
+    }
+    assert!(expected.iter().any(|(text, _)| text == "electronics"));
+}
+
+/// A generated shop of a million users and a hundred thousand products, steered: whole stories
+/// about its users and products, nothing held per user.
+#[test]
+fn the_simulator_tells_whole_stories_in_a_lazy_generated_shop() {
+    let sizes = Sizes {
+        users: 1_000_000,
+        products: 100_000,
+    };
+    let shop =
+        Shop::load_or_generate(Path::new("/nowhere"), Path::new("/nowhere"), 9, sizes).unwrap();
+    let quotas = Quotas {
+        product_events: Quota::Exactly(3_000),
+        purchases: Quota::Exactly(300),
+        user_events: Quota::Exactly(1_500),
+    };
+    let mut simulator = Simulator::new(&shop, Some(9), quotas).unwrap();
+    let mut events = Vec::new();
+    while let Some(event) = simulator.next_event() {
+        events.push(event.into_owned());
+    }
+    assert_eq!(events.len(), 4_800);
+    stories::check(&events, true).unwrap();
+    for event in &events {
+        let index: u64 = event.user_id[1..].parse::<u64>().unwrap() - 1;
+        assert_eq!(event.region, user(9, index).region);
+        if let Some(info) = event.details.product() {
+            let index: u64 = info.product_id[1..].parse::<u64>().unwrap() - 1;
+            assert_eq!(info.product_name, product(9, index).name.as_str());
+        }
+    }
 }

@@ -1,8 +1,9 @@
 use std::collections::{HashMap, HashSet};
 
-use super::{Shard, ShardError, fnv1a64, shard_of};
+use super::{Shard, ShardError, shard_of};
 use crate::catalog::Catalog;
 use crate::event::{Details, Event};
+use crate::population::fnv1a64;
 use crate::simulator::{Quota, Quotas, Simulator};
 use crate::stories;
 use crate::vocab::{PerTopic, TopicKind};
@@ -273,4 +274,53 @@ fn the_shards_of_a_run_write_the_totals_with_whole_stories_and_no_shared_ids() {
             }
         }
     }
+}
+
+/// A generated population's shard draws exactly its own users: over many draws of a small
+/// population, every user of the shard and no other.
+#[test]
+fn a_generated_shard_draws_exactly_its_users() {
+    use crate::population::{self, Shop, Sizes, Users};
+    let sizes = Sizes {
+        users: 300,
+        products: 50,
+    };
+    let nowhere = std::path::Path::new("/nowhere");
+    let shop = Shop::load_or_generate(nowhere, nowhere, 5, sizes).unwrap();
+    let shard = Shard::new(2, 3).unwrap();
+    let mine = shard.shop(shop).unwrap();
+    let Users::Generated(users) = mine.users else {
+        panic!("still generated");
+    };
+    let expected: HashSet<u64> = (0..300)
+        .filter(|&i| shard.owns(&population::user(5, i).user_id))
+        .collect();
+    let owned: HashSet<u64> = (0..300).filter(|&i| users.owns(i)).collect();
+    assert_eq!(owned, expected);
+    // Through the simulator: sessions only of the shard's users, and (over a long run) all of them.
+    let quotas = Quotas {
+        product_events: Quota::Exactly(20_000),
+        purchases: Quota::Exactly(2_000),
+        user_events: Quota::Exactly(20_000),
+    };
+    let shop = Shop::load_or_generate(nowhere, nowhere, 5, sizes).unwrap();
+    let mine = shard.shop(shop).unwrap();
+    let mut simulator = Simulator::new(&mine, Some(1), quotas).unwrap();
+    let mut seen = HashSet::new();
+    while let Some(event) = simulator.next_event() {
+        seen.insert(event.user_id[1..].parse::<u64>().unwrap() - 1);
+    }
+    assert_eq!(seen, expected);
+    // A shard of a tiny population may own nobody: an error, as for a file.
+    let tiny = Sizes {
+        users: 1,
+        products: 1,
+    };
+    let owner = shard_of("U00000001", 3);
+    let other = Shard::new(owner % 3 + 1, 3).unwrap();
+    let shop = Shop::load_or_generate(nowhere, nowhere, 5, tiny).unwrap();
+    assert!(matches!(
+        other.shop(shop),
+        Err(ShardError::NoUsers { users: 1, .. })
+    ));
 }

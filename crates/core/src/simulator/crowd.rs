@@ -7,6 +7,7 @@
 //! Sessions wait in a queue ordered by when they act next; every draw from the random generator
 //! happens in a fixed order, so a seed gives the same run.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fmt::Write;
@@ -18,12 +19,13 @@ use rand::distr::weighted::{Error as WeightError, WeightedIndex};
 use rand_chacha::ChaCha8Rng;
 
 use super::arrivals::exponential;
+use super::pool::Drawn;
 use super::session::{Act, CartLine, Decision, Session};
 use super::shelf::Shelf;
 use super::tastes::{ProfileFields, Tastes};
 use crate::behaviour::{Behaviour, Propensity};
 use crate::campaign::{self, Campaign};
-use crate::catalog::Catalog;
+use crate::population::{Shop, Users};
 use crate::vocab::{CustomerType, Region};
 
 /// The behaviour model's session parameters, in the form the steps use.
@@ -82,6 +84,15 @@ pub struct World<'a> {
     pub tastes: &'a Tastes,
     pub shelf: &'a mut Shelf,
     pub campaigns: &'a [Campaign],
+    pub shop: &'a Shop<'a>,
+}
+
+/// Users not in a session.
+enum Idle {
+    /// A listed population's, per region.
+    Listed(EnumMap<Region, Vec<usize>>),
+    /// A generated population's: drawn, only the busy ones held.
+    Generated(Drawn),
 }
 
 pub struct Crowd {
@@ -90,44 +101,49 @@ pub struct Crowd {
     free_slots: Vec<usize>,
     /// (when, slot) of every open session's next action.
     wakeups: BinaryHeap<Reverse<(i64, usize)>>,
-    /// Users not in a session, per region.
-    idle: EnumMap<Region, Vec<usize>>,
+    idle: Idle,
     /// The slot whose session just logged out: it is freed at the next step, so that its logout
     /// event can still borrow its id.
     leaving: Option<usize>,
-    users: Vec<(Region, CustomerType)>,
     habits: Habits,
 }
 
 impl Crowd {
     /// Fails only for quantity weights that are all 0 (which validation rules out).
-    pub fn new(catalog: &Catalog, behaviour: &Behaviour) -> Result<Crowd, WeightError> {
-        let mut idle: EnumMap<Region, Vec<usize>> = EnumMap::default();
-        for (index, user) in catalog.users.iter().enumerate() {
-            idle[user.region].push(index);
-        }
+    pub fn new(shop: &Shop<'_>, behaviour: &Behaviour) -> Result<Crowd, WeightError> {
+        let idle = match &shop.users {
+            Users::Listed(users) => {
+                let mut idle: EnumMap<Region, Vec<usize>> = EnumMap::default();
+                for (index, user) in users.iter().enumerate() {
+                    idle[user.region].push(index);
+                }
+                Idle::Listed(idle)
+            }
+            Users::Generated(users) => Idle::Generated(Drawn::new(*users)),
+        };
         Ok(Crowd {
             visits: Vec::new(),
             free_slots: Vec::new(),
             wakeups: BinaryHeap::new(),
             idle,
             leaving: None,
-            users: catalog
-                .users
-                .iter()
-                .map(|u| (u.region, u.customer_type))
-                .collect(),
             habits: Habits::new(behaviour)?,
         })
     }
 
-    /// How many users each region has.
-    pub fn users_per_region(catalog: &Catalog) -> EnumMap<Region, usize> {
-        let mut users = EnumMap::default();
-        for user in &catalog.users {
-            users[user.region] += 1;
+    /// How many users each region has: counted in a listed population; a generated one's
+    /// regions are uniform (each user's is a hash), so each gets an equal share.
+    pub fn users_per_region(shop: &Shop<'_>) -> EnumMap<Region, usize> {
+        match &shop.users {
+            Users::Listed(listed) => {
+                let mut users = EnumMap::default();
+                for user in listed.iter() {
+                    users[user.region] += 1;
+                }
+                users
+            }
+            Users::Generated(_) => EnumMap::from_fn(|_| 1),
         }
-        users
     }
 
     pub fn session(&self, slot: usize) -> &Session {
@@ -149,32 +165,33 @@ impl Crowd {
     /// A session starts in `region` at `now`: one of its idle users logs in. None when every
     /// user of the region is already in a session (the arrival is lost).
     pub fn arrive(&mut self, region: Region, now: i64, world: &mut World<'_>) -> Option<Decision> {
-        let idle = &mut self.idle[region];
-        if idle.is_empty() {
-            return None;
-        }
-        let user = idle.swap_remove(world.rng.random_range(0..idle.len()));
-        let slot = match self.free_slots.pop() {
-            Some(slot) => slot,
-            None => {
-                self.visits.push(Visit {
-                    session: Session {
-                        user,
-                        id: String::with_capacity(17),
-                        viewed: Vec::new(),
-                        cart: Vec::new(),
-                        actions: 0,
-                    },
-                    region,
-                    customer_type: CustomerType::Regular,
-                    pending_add: None,
-                    checking_out: false,
-                });
-                self.visits.len() - 1
+        let (user, person) = match &mut self.idle {
+            Idle::Listed(idle) => {
+                let idle = &mut idle[region];
+                if idle.is_empty() {
+                    return None;
+                }
+                (
+                    idle.swap_remove(world.rng.random_range(0..idle.len())),
+                    None,
+                )
+            }
+            Idle::Generated(drawn) => {
+                let user = drawn.take(Some(region), world.rng)?;
+                (user, Some(drawn.users().user(user as u64)))
             }
         };
-        let (user_region, customer_type) = self.users[user];
+        let slot = self.free_slot(user, region);
         let visit = &mut self.visits[slot];
+        let profile = match &person {
+            Some(person) => Cow::Borrowed(person),
+            None => world.shop.users.get(user),
+        };
+        let (user_region, customer_type) = (profile.region, profile.customer_type);
+        world
+            .tastes
+            .interests(&profile, &mut visit.session.interests);
+        visit.session.person = person;
         visit.session.user = user;
         visit.session.id.clear();
         // Writing to a String cannot fail.
@@ -193,13 +210,31 @@ impl Crowd {
         })
     }
 
+    /// A slot for a new session: a free one, or a new one.
+    fn free_slot(&mut self, user: usize, region: Region) -> usize {
+        if let Some(slot) = self.free_slots.pop() {
+            return slot;
+        }
+        self.visits.push(Visit {
+            session: Session::new(user, None, Vec::new(), String::with_capacity(17)),
+            region,
+            customer_type: CustomerType::Regular,
+            pending_add: None,
+            checking_out: false,
+        });
+        self.visits.len() - 1
+    }
+
     /// The session due next (at [`Crowd::next_wake`], which the caller has checked) acts.
     pub fn wake(&mut self, now: i64, world: &mut World<'_>) -> Option<Decision> {
         let Reverse((_, slot)) = self.wakeups.pop()?;
         let act = self.act(slot, now, world);
         if matches!(act, Act::Logout) {
             let visit = &self.visits[slot];
-            self.idle[visit.region].push(visit.session.user);
+            match &mut self.idle {
+                Idle::Listed(idle) => idle[visit.region].push(visit.session.user),
+                Idle::Generated(drawn) => drawn.release(visit.session.user),
+            }
             self.leaving = Some(slot);
         } else {
             self.wake_later(slot, now, world.rng);
@@ -218,7 +253,7 @@ impl Crowd {
         let visit = &mut self.visits[slot];
         // A product just viewed goes into the cart, if it is still in stock.
         if let Some(product) = visit.pending_add.take() {
-            let stock = world.shelf.stock(product);
+            let stock = world.shelf.stock(product, &world.shop.products);
             if stock > 0 {
                 let wanted = habits.quantity.sample(world.rng) as u32 + 1;
                 let line = CartLine {
@@ -261,7 +296,7 @@ impl Crowd {
                 fields: ProfileFields::random(rng),
             }
         } else {
-            let product = world.tastes.product(visit.session.user, rng);
+            let product = world.tastes.product(&visit.session.interests, rng);
             let propensity = habits.propensity[visit.customer_type].add_to_cart_per_view;
             if rng.random::<f64>() < propensity {
                 visit.pending_add = Some(product);
@@ -275,9 +310,13 @@ impl Crowd {
 /// is left. Lines out of stock stay unbought.
 fn checkout_step(visit: &mut Visit, now: i64, world: &mut World<'_>) -> Act {
     while let Some(line) = visit.session.cart.pop() {
-        let sold = world
-            .shelf
-            .sell(line.product, line.quantity, now, world.rng);
+        let sold = world.shelf.sell(
+            line.product,
+            line.quantity,
+            now,
+            world.rng,
+            &world.shop.products,
+        );
         if sold > 0 {
             return Act::Purchase {
                 line: CartLine {

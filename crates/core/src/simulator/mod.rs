@@ -1,4 +1,4 @@
-//! The shopper simulator: users from the catalog live sessions (login, searches, views, a real
+//! The shopper simulator: users of the shop (listed or generated, see [`Shop`]) live sessions (login, searches, views, a real
 //! cart, purchases of what is in it, logout), producing events for the three topics.
 //!
 //! Plain library code, no Kafka. Deterministic for a seed: the same seed and options give the
@@ -26,11 +26,14 @@
 //! - `render`: the [`Event`] for each decision
 //! - `session`: an open session, the actions open to it, what it did; `tastes`: what shoppers
 //!   choose among (products, queries, devices, payment methods)
+//! - `pool`: who opens a session in a generated population (drawn, only the users in session
+//!   held)
 
 mod arrivals;
 mod budget;
 mod crowd;
 mod policy;
+mod pool;
 mod quotas;
 mod render;
 mod session;
@@ -53,9 +56,8 @@ use self::shelf::Shelf;
 use self::tastes::{TasteParams, Tastes};
 use crate::behaviour::Behaviour;
 use crate::campaign::Campaign;
-use crate::catalog::Catalog;
 use crate::event::Event;
-use crate::money::Money;
+use crate::population::Shop;
 use crate::timestamp::Timestamp;
 
 /// Where the simulated clock of a seeded run starts: 2026-01-01T00:00:00Z.
@@ -148,11 +150,9 @@ impl Clock {
     }
 }
 
-/// The steered mode's state.
+/// The steered mode's state (its prices are the catalog's).
 struct Steered {
     shoppers: Shoppers,
-    /// The catalog's prices: steered runs keep them.
-    prices: Vec<Money>,
 }
 
 /// The free-running mode's state.
@@ -169,7 +169,8 @@ enum Mode {
 }
 
 pub struct Simulator<'c> {
-    catalog: &'c Catalog,
+    /// A view of the shop: borrows its lists.
+    shop: Shop<'c>,
     rng: ChaCha8Rng,
     clock: Clock,
     budgets: Budgets,
@@ -178,19 +179,21 @@ pub struct Simulator<'c> {
 }
 
 impl<'c> Simulator<'c> {
-    /// A simulator with the default options ([`SimulatorOptions::new`]).
+    /// A simulator with the default options ([`SimulatorOptions::new`]), of a shop or a
+    /// catalog (`&Shop`, `&Catalog`).
     pub fn new(
-        catalog: &'c Catalog,
+        shop: impl Into<Shop<'c>>,
         seed: Option<u64>,
         quotas: Quotas,
     ) -> Result<Simulator<'c>, SimulatorError> {
-        Simulator::with_options(catalog, SimulatorOptions::new(seed, quotas))
+        Simulator::with_options(shop, SimulatorOptions::new(seed, quotas))
     }
 
     pub fn with_options(
-        catalog: &'c Catalog,
+        shop: impl Into<Shop<'c>>,
         options: SimulatorOptions,
     ) -> Result<Simulator<'c>, SimulatorError> {
+        let shop = shop.into();
         let SimulatorOptions {
             seed,
             quotas,
@@ -198,7 +201,7 @@ impl<'c> Simulator<'c> {
             start,
             campaigns,
         } = options;
-        let budgets = checked_budgets(catalog, quotas)?;
+        let budgets = checked_budgets(&shop, quotas)?;
         let mut rng = match seed {
             Some(seed) => ChaCha8Rng::seed_from_u64(seed),
             None => ChaCha8Rng::from_os_rng(),
@@ -209,12 +212,12 @@ impl<'c> Simulator<'c> {
             (None, None) => Clock::Wall(Timestamp::now().millis()),
         };
         let (mode, tastes) = if quotas.free_running() {
-            free_running(catalog, behaviour, campaigns, clock.millis(), &mut rng)?
+            free_running(&shop, behaviour, campaigns, clock.millis(), &mut rng)?
         } else {
-            steered(catalog, &budgets)?
+            steered(&shop, &budgets)?
         };
         Ok(Simulator {
-            catalog,
+            shop,
             rng,
             clock,
             budgets,
@@ -248,15 +251,18 @@ impl<'c> Simulator<'c> {
             }
             let decision = match &mut self.mode {
                 Mode::Steered(steered) => {
-                    let decision =
-                        steered
-                            .shoppers
-                            .step(&mut self.rng, &self.budgets, &self.tastes)?;
+                    let decision = steered.shoppers.step(
+                        &mut self.rng,
+                        &self.budgets,
+                        &self.tastes,
+                        &self.shop.users,
+                    )?;
                     self.advance_steered_clock();
                     decision
                 }
                 Mode::FreeRunning(free) => {
-                    let Some((at, decision)) = free.step(&mut self.rng, &self.tastes) else {
+                    let Some((at, decision)) = free.step(&mut self.rng, &self.tastes, &self.shop)
+                    else {
                         continue;
                     };
                     self.clock.stamp(at);
@@ -267,12 +273,10 @@ impl<'c> Simulator<'c> {
             if self.budgets.emits(topic) {
                 self.budgets.spend(topic);
                 let event_id = uuid::Builder::from_random_bytes(self.rng.random()).into_uuid();
-                let (session, prices): (&Session, &[Money]) = match &self.mode {
-                    Mode::Steered(steered) => {
-                        (steered.shoppers.session(decision.session), &steered.prices)
-                    }
+                let (session, shelf): (&Session, Option<&Shelf>) = match &self.mode {
+                    Mode::Steered(steered) => (steered.shoppers.session(decision.session), None),
                     Mode::FreeRunning(free) => {
-                        (free.crowd.session(decision.session), free.shelf.prices())
+                        (free.crowd.session(decision.session), Some(&free.shelf))
                     }
                 };
                 return Some(render::event(
@@ -281,8 +285,8 @@ impl<'c> Simulator<'c> {
                     event_id,
                     Timestamp::from_millis(self.clock.millis()),
                     Sources {
-                        catalog: self.catalog,
-                        prices,
+                        shop: &self.shop,
+                        shelf,
                         tastes: &self.tastes,
                     },
                 ));
@@ -305,13 +309,18 @@ impl<'c> Simulator<'c> {
 impl FreeRunning {
     /// Whatever happens next on the simulated clock: a restock or price change (None: no
     /// event), a session start, or a session's next action; with when it happens.
-    fn step(&mut self, rng: &mut ChaCha8Rng, tastes: &Tastes) -> Option<(i64, Decision)> {
+    fn step(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        tastes: &Tastes,
+        shop: &Shop<'_>,
+    ) -> Option<(i64, Decision)> {
         self.crowd.release_leaving();
         let wake = self.crowd.next_wake().unwrap_or(i64::MAX);
         let arrival = self.arrivals.peek();
         let change = self.shelf.next_change_at();
         if change < wake.min(arrival.at) {
-            self.shelf.apply_next_change(rng);
+            self.shelf.apply_next_change(rng, &shop.products);
             return None;
         }
         let mut world = World {
@@ -319,6 +328,7 @@ impl FreeRunning {
             tastes,
             shelf: &mut self.shelf,
             campaigns: &self.campaigns,
+            shop,
         };
         if arrival.at < wake {
             self.arrivals.advance(world.rng);
@@ -331,9 +341,9 @@ impl FreeRunning {
     }
 }
 
-/// The budgets of `quotas`, when the catalog and the quotas make a run possible.
-fn checked_budgets(catalog: &Catalog, quotas: Quotas) -> Result<Budgets, SimulatorError> {
-    if catalog.products.is_empty() || catalog.users.is_empty() {
+/// The budgets of `quotas`, when the shop and the quotas make a run possible.
+fn checked_budgets(shop: &Shop<'_>, quotas: Quotas) -> Result<Budgets, SimulatorError> {
+    if shop.products.is_empty() || shop.users.is_empty() {
         return Err(SimulatorError::EmptyCatalog);
     }
     let budgets = Budgets::new(quotas);
@@ -354,7 +364,7 @@ fn checked_budgets(catalog: &Catalog, quotas: Quotas) -> Result<Budgets, Simulat
 
 /// A free-running run along `behaviour` (the shipped model when None), starting at `start`.
 fn free_running(
-    catalog: &Catalog,
+    shop: &Shop<'_>,
     behaviour: Option<Behaviour>,
     campaigns: Vec<Campaign>,
     start: i64,
@@ -369,32 +379,31 @@ fn free_running(
         }
         None => Behaviour::shipped().map_err(|e| SimulatorError::Behaviour(e.to_string()))?,
     };
-    let tastes = Tastes::new(catalog, &TasteParams::from_behaviour(&behaviour))
+    let tastes = Tastes::new(shop, &TasteParams::from_behaviour(&behaviour))
         .map_err(|e| SimulatorError::Behaviour(e.to_string()))?;
     let free = FreeRunning {
-        crowd: Crowd::new(catalog, &behaviour)
+        crowd: Crowd::new(shop, &behaviour)
             .map_err(|e| SimulatorError::Behaviour(e.to_string()))?,
         arrivals: Arrivals::new(
             &behaviour.traffic,
-            Crowd::users_per_region(catalog),
+            Crowd::users_per_region(shop),
             campaigns.clone(),
             start,
             rng,
         ),
-        shelf: Shelf::new(catalog, &behaviour.catalog, start, rng),
+        shelf: Shelf::new(&behaviour.catalog, start, rng),
         campaigns,
     };
     Ok((Mode::FreeRunning(Box::new(free)), tastes))
 }
 
 /// A run steered to exact per-topic quotas.
-fn steered(catalog: &Catalog, budgets: &Budgets) -> Result<(Mode, Tastes), SimulatorError> {
+fn steered(shop: &Shop<'_>, budgets: &Budgets) -> Result<(Mode, Tastes), SimulatorError> {
     // Weights fail only for an empty product list, ruled out by checked_budgets.
     let tastes =
-        Tastes::new(catalog, &TasteParams::steered()).map_err(|_| SimulatorError::EmptyCatalog)?;
+        Tastes::new(shop, &TasteParams::steered()).map_err(|_| SimulatorError::EmptyCatalog)?;
     let steered = Steered {
-        shoppers: Shoppers::new(catalog.users.len(), catalog.products.len(), budgets),
-        prices: catalog.products.iter().map(|p| p.price).collect(),
+        shoppers: Shoppers::new(&shop.users, shop.products.len(), budgets),
     };
     Ok((Mode::Steered(steered), tastes))
 }

@@ -9,9 +9,35 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::budget::Budgets;
+use super::pool::Drawn;
 use super::session::{Act, Action, CartLine, Decision, Session};
 use super::tastes::{ProfileFields, Tastes};
+use crate::population::Users;
 use crate::vocab::TopicKind;
+
+/// Users not in a session.
+enum IdleUsers {
+    /// A listed population's, by index.
+    Listed(Vec<usize>),
+    /// A generated population's: drawn, only the busy ones held.
+    Generated(Drawn),
+}
+
+impl IdleUsers {
+    fn any(&self) -> bool {
+        match self {
+            IdleUsers::Listed(idle) => !idle.is_empty(),
+            IdleUsers::Generated(drawn) => drawn.any_idle(),
+        }
+    }
+
+    fn release(&mut self, user: usize) {
+        match self {
+            IdleUsers::Listed(idle) => idle.push(user),
+            IdleUsers::Generated(drawn) => drawn.release(user),
+        }
+    }
+}
 
 /// The shoppers: who is in a session, and what their carts hold.
 pub struct Shoppers {
@@ -19,8 +45,7 @@ pub struct Shoppers {
     /// The session that just logged out: it leaves at the next step, so that its logout event
     /// can still borrow its id.
     leaving: Option<usize>,
-    /// Users not in a session, by index.
-    idle_users: Vec<usize>,
+    idle_users: IdleUsers,
     /// Cart lines in open sessions, across sessions: what purchases can still buy.
     carted_lines: u64,
     max_sessions: usize,
@@ -29,7 +54,12 @@ pub struct Shoppers {
 }
 
 impl Shoppers {
-    pub fn new(users: usize, products: usize, budgets: &Budgets) -> Shoppers {
+    pub fn new(users: &Users<'_>, products: usize, budgets: &Budgets) -> Shoppers {
+        let idle_users = match users {
+            Users::Listed(listed) => IdleUsers::Listed((0..listed.len()).collect()),
+            Users::Generated(generated) => IdleUsers::Generated(Drawn::new(*generated)),
+        };
+        let users = users.len();
         // Short runs get few concurrent sessions, so that stories finish (logout) within them.
         let max_sessions = match budgets.finite_total() {
             Some(total) => (total / 12).clamp(2, 12) as usize,
@@ -39,7 +69,7 @@ impl Shoppers {
         Shoppers {
             sessions: Vec::new(),
             leaving: None,
-            idle_users: (0..users).collect(),
+            idle_users,
             carted_lines: 0,
             max_sessions,
             products,
@@ -57,15 +87,19 @@ impl Shoppers {
         rng: &mut ChaCha8Rng,
         budgets: &Budgets,
         tastes: &Tastes,
+        users: &Users<'_>,
     ) -> Option<Decision> {
         if let Some(index) = self.leaving.take() {
             self.sessions.swap_remove(index);
         }
-        let can_login = budgets.room(TopicKind::UserEvents) >= 1 && !self.idle_users.is_empty();
+        let can_login = budgets.room(TopicKind::UserEvents) >= 1 && self.idle_users.any();
         let want_new = self.sessions.len() < self.max_sessions
             && rng.random_bool(if self.sessions.is_empty() { 1.0 } else { 0.25 });
-        if can_login && (want_new || self.sessions.is_empty()) {
-            return Some(self.login(rng, tastes));
+        if can_login
+            && (want_new || self.sessions.is_empty())
+            && let Some(login) = self.login(rng, tastes, users)
+        {
+            return Some(login);
         }
         // Try sessions from a random start until one has an allowed action.
         let count = self.sessions.len();
@@ -81,28 +115,42 @@ impl Shoppers {
             }
         }
         if can_login {
-            return Some(self.login(rng, tastes));
+            return self.login(rng, tastes, users);
         }
         None
     }
 
-    fn login(&mut self, rng: &mut ChaCha8Rng, tastes: &Tastes) -> Decision {
-        let pick = rng.random_range(0..self.idle_users.len());
-        let user = self.idle_users.swap_remove(pick);
+    /// An idle user opens a session; None when a generated population's draws found none.
+    fn login(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        tastes: &Tastes,
+        users: &Users<'_>,
+    ) -> Option<Decision> {
+        let (user, person) = match &mut self.idle_users {
+            IdleUsers::Listed(idle) => {
+                let pick = rng.random_range(0..idle.len());
+                (idle.swap_remove(pick), None)
+            }
+            IdleUsers::Generated(drawn) => {
+                let user = drawn.take(None, rng)?;
+                (user, Some(drawn.users().user(user as u64)))
+            }
+        };
+        let mut interests = Vec::new();
+        match &person {
+            Some(person) => tastes.interests(person, &mut interests),
+            None => tastes.interests(&users.get(user), &mut interests),
+        }
         let id = format!("S{:016x}", rng.random::<u64>());
-        self.sessions.push(Session {
-            user,
-            id,
-            viewed: Vec::new(),
-            cart: Vec::new(),
-            actions: 0,
-        });
-        Decision {
+        self.sessions
+            .push(Session::new(user, person, interests, id));
+        Some(Decision {
             session: self.sessions.len() - 1,
             act: Act::Login {
                 device: tastes.device(rng),
             },
-        }
+        })
     }
 
     /// A weighted random pick among the actions the budgets allow, None if none is.
@@ -167,7 +215,7 @@ impl Shoppers {
                 query: tastes.random_query(rng),
             },
             Action::View => {
-                let product = tastes.product(self.sessions[index].user, rng);
+                let product = tastes.product(&self.sessions[index].interests, rng);
                 let viewed = &mut self.sessions[index].viewed;
                 if viewed.len() >= 8 {
                     viewed.remove(0);
@@ -207,7 +255,7 @@ impl Shoppers {
             Action::Logout => {
                 let session = &self.sessions[index];
                 self.carted_lines -= session.cart.len() as u64;
-                self.idle_users.push(session.user);
+                self.idle_users.release(session.user);
                 self.leaving = Some(index);
                 Act::Logout
             }
@@ -231,7 +279,7 @@ impl Shoppers {
         let mut product = if !session.viewed.is_empty() && rng.random_bool(0.85) {
             session.viewed[rng.random_range(0..session.viewed.len())]
         } else {
-            tastes.product(session.user, rng)
+            tastes.product(&session.interests, rng)
         };
         if needs_new_line {
             product = self.product_not_in_cart(index, product, rng, tastes);
@@ -269,7 +317,7 @@ impl Shoppers {
         }
         // A few tries at what the shopper likes, then the first free product.
         for _ in 0..8 {
-            let candidate = tastes.product(session.user, rng);
+            let candidate = tastes.product(&session.interests, rng);
             if !session.has_in_cart(candidate) {
                 return candidate;
             }

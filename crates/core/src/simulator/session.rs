@@ -2,6 +2,7 @@
 //! what a session just did (an [`Act`], which rendering turns into an event).
 
 use super::tastes::ProfileFields;
+use crate::catalog::User;
 use crate::vocab::{Device, PaymentMethod, TopicKind};
 
 /// One product in a cart and how many of it.
@@ -14,8 +15,13 @@ pub struct CartLine {
 
 #[derive(Debug, Clone)]
 pub struct Session {
-    /// Index into the catalog's users.
+    /// Index into the shop's users.
     pub user: usize,
+    /// The user, made when the session opened, when the shop generates its users (a listed
+    /// user is the shop's, by index): only open sessions hold a generated user.
+    pub person: Option<User>,
+    /// The user's interests as the product choice numbers categories (see `Tastes::interests`).
+    pub interests: Vec<u32>,
     pub id: String,
     /// Products seen in this session, most recent last (add_to_cart mostly picks from these).
     pub viewed: Vec<usize>,
@@ -26,6 +32,19 @@ pub struct Session {
 }
 
 impl Session {
+    /// A fresh session of `user` (see the fields), with an empty cart.
+    pub fn new(user: usize, person: Option<User>, interests: Vec<u32>, id: String) -> Session {
+        Session {
+            user,
+            person,
+            interests,
+            id,
+            viewed: Vec::new(),
+            cart: Vec::new(),
+            actions: 0,
+        }
+    }
+
     /// A remove_from_cart: takes some (at least one) of a random line's items out of the cart
     /// (two draws, line then quantity). Returns what was taken, and whether its line is gone.
     pub fn take_from_cart(&mut self, rng: &mut impl rand::Rng) -> (CartLine, bool) {

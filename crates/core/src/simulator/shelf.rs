@@ -1,27 +1,30 @@
 //! The catalog as it changes during a free-running run: stock goes down with purchases and a
 //! sold-out product comes back after a while; prices change now and then, each change in force
 //! from the moment it happens (events carry the price in force).
+//!
+//! Only what differs from the catalog is held (the stock of products sold since their restock,
+//! the prices off the list), so memory grows with what the run touched, not with the catalog.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::arrivals::{DAY_MS, HOUR_MS, exponential};
 use crate::behaviour::CatalogDynamics;
-use crate::catalog::Catalog;
 use crate::money::Money;
+use crate::population::Products;
 
 pub struct Shelf {
-    stock: Vec<u32>,
-    /// The catalog's stock: what a restock brings a product back to.
-    full_stock: Vec<u32>,
-    prices: Vec<Money>,
-    list_prices: Vec<Money>,
+    /// The stock left of products sold since their last restock (the others have the
+    /// catalog's).
+    stock_left: HashMap<usize, u32>,
+    /// The prices in force of products whose price has changed (the others have the catalog's).
+    prices: HashMap<usize, Money>,
     /// Sold-out products waiting for their restock: (when, product).
     restocks: BinaryHeap<Reverse<(i64, usize)>>,
-    restock_count: Vec<u32>,
+    restock_count: HashMap<usize, u32>,
     next_price_change: i64,
     /// Mean milliseconds from selling out to the restock.
     restock_delay_ms: f64,
@@ -33,22 +36,13 @@ pub struct Shelf {
 
 impl Shelf {
     /// The catalog's stock and list prices at `start`; draws the first price change.
-    pub fn new(
-        catalog: &Catalog,
-        dynamics: &CatalogDynamics,
-        start: i64,
-        rng: &mut ChaCha8Rng,
-    ) -> Shelf {
-        let stock: Vec<u32> = catalog.products.iter().map(|p| p.stock).collect();
-        let prices: Vec<Money> = catalog.products.iter().map(|p| p.price).collect();
+    pub fn new(dynamics: &CatalogDynamics, start: i64, rng: &mut ChaCha8Rng) -> Shelf {
         let price_change_gap_ms = (dynamics.price_changes_per_day > 0.0)
             .then(|| DAY_MS as f64 / dynamics.price_changes_per_day);
         let mut shelf = Shelf {
-            full_stock: stock.clone(),
-            restock_count: vec![0; stock.len()],
-            stock,
-            list_prices: prices.clone(),
-            prices,
+            stock_left: HashMap::new(),
+            restock_count: HashMap::new(),
+            prices: HashMap::new(),
             restocks: BinaryHeap::new(),
             next_price_change: i64::MAX,
             restock_delay_ms: dynamics.restock_delay_hours * HOUR_MS as f64,
@@ -60,30 +54,48 @@ impl Shelf {
         shelf
     }
 
-    /// Per product, the price in force.
-    pub fn prices(&self) -> &[Money] {
-        &self.prices
+    /// The price in force of `product` when it is off the catalog's (None: the catalog's).
+    pub fn changed_price(&self, product: usize) -> Option<Money> {
+        self.prices.get(&product).copied()
     }
 
-    pub fn stock(&self, product: usize) -> u32 {
-        self.stock[product]
+    /// The price in force of `product` of `products`.
+    #[cfg(test)]
+    pub fn price(&self, product: usize, products: &Products<'_>) -> Money {
+        self.changed_price(product)
+            .unwrap_or_else(|| products.list_price(product))
+    }
+
+    pub fn stock(&self, product: usize, products: &Products<'_>) -> u32 {
+        match self.stock_left.get(&product) {
+            Some(left) => *left,
+            None => products.stock(product),
+        }
     }
 
     /// How many times `product` has been restocked.
     #[cfg(test)]
     pub fn restock_count(&self, product: usize) -> u32 {
-        self.restock_count[product]
+        self.restock_count.get(&product).copied().unwrap_or(0)
     }
 
-    /// Sells up to `wanted` of `product` at `now`: how many were sold (0 when sold out). Selling
-    /// the last one schedules the restock.
-    pub fn sell(&mut self, product: usize, wanted: u32, now: i64, rng: &mut ChaCha8Rng) -> u32 {
-        let sold = wanted.min(self.stock[product]);
+    /// Sells up to `wanted` of `product` of `products` at `now`: how many were sold (0 when sold
+    /// out). Selling the last one schedules the restock.
+    pub fn sell(
+        &mut self,
+        product: usize,
+        wanted: u32,
+        now: i64,
+        rng: &mut ChaCha8Rng,
+        products: &Products<'_>,
+    ) -> u32 {
+        let stock = self.stock(product, products);
+        let sold = wanted.min(stock);
         if sold == 0 {
             return 0;
         }
-        self.stock[product] -= sold;
-        if self.stock[product] == 0 {
+        self.stock_left.insert(product, stock - sold);
+        if stock == sold {
             let at = self.after(now, Some(self.restock_delay_ms), rng);
             self.restocks.push(Reverse((at, product)));
         }
@@ -100,17 +112,18 @@ impl Shelf {
     }
 
     /// Carries out the change at [`Shelf::next_change_at`]: a restock first when both are due.
-    pub fn apply_next_change(&mut self, rng: &mut ChaCha8Rng) {
+    pub fn apply_next_change(&mut self, rng: &mut ChaCha8Rng, products: &Products<'_>) {
         let price_change = self.next_price_change;
         match self.restocks.peek() {
             Some(Reverse((at, product))) if *at <= price_change => {
                 let product = *product;
                 self.restocks.pop();
-                self.stock[product] = self.full_stock[product];
-                self.restock_count[product] += 1;
+                // Back to the catalog's stock.
+                self.stock_left.remove(&product);
+                *self.restock_count.entry(product).or_default() += 1;
             }
             _ if price_change != i64::MAX => {
-                self.change_a_price(rng);
+                self.change_a_price(rng, products);
                 self.next_price_change = self.after(price_change, self.price_change_gap_ms, rng);
             }
             _ => {}
@@ -119,16 +132,25 @@ impl Shelf {
 
     /// One product gets a new price within the bounds around its list price, or (half the
     /// time, when it is off its list price) goes back to it: a promotion ends.
-    fn change_a_price(&mut self, rng: &mut ChaCha8Rng) {
-        let product = rng.random_range(0..self.prices.len());
-        let list = self.list_prices[product];
-        if self.prices[product] != list && rng.random_bool(0.5) {
-            self.prices[product] = list;
+    fn change_a_price(&mut self, rng: &mut ChaCha8Rng, products: &Products<'_>) {
+        let product = rng.random_range(0..products.len());
+        let list = products.list_price(product);
+        let off_list = self
+            .prices
+            .get(&product)
+            .is_some_and(|price| *price != list);
+        if off_list && rng.random_bool(0.5) {
+            self.prices.remove(&product);
             return;
         }
         let change = rng.random_range(-self.max_price_cut..=self.max_price_rise);
         let cents = (list.cents() as f64 * (1.0 + change)).round() as i64;
-        self.prices[product] = Money::from_cents(cents.max(1));
+        let price = Money::from_cents(cents.max(1));
+        if price == list {
+            self.prices.remove(&product);
+        } else {
+            self.prices.insert(product, price);
+        }
     }
 
     /// `from` plus an exponential delay of mean `mean_ms` (i64::MAX without one).

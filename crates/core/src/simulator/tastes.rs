@@ -11,7 +11,8 @@ use rand::distr::weighted::{Error as WeightError, WeightedIndex};
 use self::products::ProductChoice;
 pub(super) use self::search::{Query, queries};
 use crate::behaviour::{Behaviour, Popularity};
-use crate::catalog::Catalog;
+use crate::catalog::User;
+use crate::population::{Products, Shop};
 use crate::vocab::{Device, PaymentMethod};
 
 /// Which of [`PROFILE_FIELDS`] a profile update changes: bit i stands for field i.
@@ -113,10 +114,13 @@ pub struct Tastes {
 
 impl Tastes {
     /// Fails for a catalog without products, or mixes whose weights are all 0.
-    pub fn new(catalog: &Catalog, params: &TasteParams) -> Result<Tastes, WeightError> {
+    pub fn new(shop: &Shop<'_>, params: &TasteParams) -> Result<Tastes, WeightError> {
         Ok(Tastes {
-            products: ProductChoice::new(catalog, params.popularity)?,
-            queries: queries(&catalog.products),
+            products: ProductChoice::new(&shop.products, params.popularity)?,
+            queries: match &shop.products {
+                Products::Listed(products) => queries(products),
+                Products::Generated(products) => search::generated_queries(products.count),
+            },
             device_choice: params.devices.iter().map(|d| d.0).collect(),
             devices: WeightedIndex::new(params.devices.iter().map(|d| d.1))?,
             payment_choice: params.payments.iter().map(|p| p.0).collect(),
@@ -124,9 +128,16 @@ impl Tastes {
         })
     }
 
-    /// A product (index into the catalog) that `user` looks at.
-    pub fn product(&self, user: usize, rng: &mut impl Rng) -> usize {
-        self.products.sample(user, rng)
+    /// A product (index into the shop's products) that a user of these `interests` (see
+    /// [`Tastes::interests`]) looks at.
+    pub fn product(&self, interests: &[u32], rng: &mut impl Rng) -> usize {
+        self.products.sample(interests, rng)
+    }
+
+    /// `user`'s interests as the product choice numbers categories, into `out` (a session's
+    /// buffer).
+    pub fn interests(&self, user: &User, out: &mut Vec<u32>) {
+        self.products.interests(user, out);
     }
 
     /// A query to search for, by index (see [`Tastes::query`]).

@@ -1,14 +1,20 @@
-//! Which product a shopper looks at: a Zipf-like popularity (a few products draw most views; the
-//! ranking is fixed by product id, not by the run's seed) times the interest weight for the
-//! categories the user is interested in.
+//! Which product a shopper looks at: a Zipf-like popularity (a few products draw most views)
+//! times the interest weight for the categories the user is interested in.
 //!
 //! User u's weight of product p is pop(p) times interest_weight when category(p) is one of u's
-//! interests, else pop(p). Kept per user, that is a table of users x products. Instead the same
-//! distribution is drawn as a mixture of shared tables, since the weight is also pop(p) plus
-//! (interest_weight - 1) pop(p) for the interest categories: the part "every product" weighs
-//! P_all (the sum of all popularities), each interest category c weighs (interest_weight - 1) P_c
-//! (the sum of its products' popularities); a draw picks a part in proportion to its weight, then
-//! a product from that part's popularity table. Memory and start-up grow with users + products.
+//! interests, else pop(p). Kept per user, that is a table of users x products. Instead:
+//! - a listed catalog (the files; the ranking fixed by product id, not by the run's seed) draws
+//!   the same distribution as a mixture of shared tables, since the weight is also pop(p) plus
+//!   (interest_weight - 1) pop(p) for the interest categories: the part "every product" weighs
+//!   P_all (the sum of all popularities), each interest category c weighs (interest_weight - 1)
+//!   P_c (the sum of its products' popularities); a draw picks a part in proportion to its
+//!   weight, then a product from that part's popularity table. Memory grows with the products.
+//! - a generated catalog holds no table at all: a rank is drawn from the Zipf law (rejection
+//!   inversion), a fixed permutation of the catalog (from its seed) turns it into a product, and
+//!   a product outside the user's interests is kept with chance 1 / interest_weight (rejection
+//!   sampling: the kept draws follow the same weights exactly).
+
+mod zipf;
 
 use std::collections::HashMap;
 
@@ -16,8 +22,58 @@ use rand::Rng;
 use rand::distr::Distribution;
 use rand::distr::weighted::{Error as WeightError, WeightedIndex};
 
+use self::zipf::Zipf;
 use crate::behaviour::Popularity;
-use crate::catalog::Catalog;
+use crate::catalog::{Product, User};
+use crate::population::{self, GeneratedProducts, Products};
+
+pub enum ProductChoice {
+    Listed(ListedChoice),
+    Generated(GeneratedChoice),
+}
+
+impl ProductChoice {
+    /// Fails for a catalog without products, or an interest weight below 1 (which the behaviour
+    /// model's validation rules out).
+    pub fn new(products: &Products<'_>, skew: Popularity) -> Result<ProductChoice, WeightError> {
+        if !(skew.interest_weight >= 1.0 && skew.interest_weight.is_finite()) {
+            return Err(WeightError::InvalidWeight);
+        }
+        Ok(match products {
+            Products::Listed(products) => ProductChoice::Listed(ListedChoice::new(products, skew)?),
+            Products::Generated(products) => {
+                ProductChoice::Generated(GeneratedChoice::new(*products, skew)?)
+            }
+        })
+    }
+
+    /// `user`'s interests as this choice numbers categories (those with products, each once, in
+    /// the order of the interests), into `out`.
+    pub fn interests(&self, user: &User, out: &mut Vec<u32>) {
+        out.clear();
+        for interest in &user.interests {
+            let id = match self {
+                ProductChoice::Listed(listed) => listed.category_ids.get(interest).copied(),
+                ProductChoice::Generated(_) => {
+                    population::category_index(interest).and_then(|index| u32::try_from(index).ok())
+                }
+            };
+            if let Some(id) = id
+                && !out.contains(&id)
+            {
+                out.push(id);
+            }
+        }
+    }
+
+    /// A product (index into the catalog) that a user of these `interests` looks at.
+    pub fn sample(&self, interests: &[u32], rng: &mut impl Rng) -> usize {
+        match self {
+            ProductChoice::Listed(listed) => listed.sample(interests, rng),
+            ProductChoice::Generated(generated) => generated.sample(interests, rng),
+        }
+    }
+}
 
 /// The products of one category and a choice among them by popularity.
 struct Category {
@@ -27,7 +83,8 @@ struct Category {
     popularity: f64,
 }
 
-pub struct ProductChoice {
+/// The mixture of a listed catalog.
+pub struct ListedChoice {
     /// Every product, by popularity.
     all: WeightedIndex<f64>,
     /// The sum of every product's popularity.
@@ -35,27 +92,18 @@ pub struct ProductChoice {
     categories: Vec<Category>,
     /// interest_weight - 1: what an interest adds to a product's weight, per unit of popularity.
     extra: f64,
-    /// Per user, the categories of its interests that have products (each once, in the order of
-    /// the interests), flat: user u's are `interests[starts[u]..starts[u + 1]]`.
-    interests: Vec<u32>,
-    starts: Vec<u32>,
+    /// Categories by name, numbered in the order their first product comes.
+    category_ids: HashMap<String, u32>,
 }
 
-impl ProductChoice {
-    /// Fails for a catalog without products, or an interest weight below 1 (which the behaviour
-    /// model's validation rules out).
-    pub fn new(catalog: &Catalog, skew: Popularity) -> Result<ProductChoice, WeightError> {
-        if !(skew.interest_weight >= 1.0 && skew.interest_weight.is_finite()) {
-            return Err(WeightError::InvalidWeight);
-        }
-        let popularity = popularities(catalog, skew.popularity_exponent);
-        let mut category_ids: HashMap<&str, u32> = HashMap::new();
+impl ListedChoice {
+    fn new(products: &[Product], skew: Popularity) -> Result<ListedChoice, WeightError> {
+        let popularity = popularities(products, skew.popularity_exponent);
+        let mut category_ids: HashMap<String, u32> = HashMap::new();
         let mut members: Vec<Vec<usize>> = Vec::new();
-        for (index, product) in catalog.products.iter().enumerate() {
+        for (index, product) in products.iter().enumerate() {
             let next = u32::try_from(members.len()).map_err(|_| WeightError::Overflow)?;
-            let id = *category_ids
-                .entry(product.category.as_str())
-                .or_insert(next);
+            let id = *category_ids.entry(product.category.clone()).or_insert(next);
             if id == next {
                 members.push(Vec::new());
             }
@@ -65,21 +113,17 @@ impl ProductChoice {
             .into_iter()
             .map(|products| category(products, &popularity))
             .collect::<Result<Vec<_>, _>>()?;
-        let (interests, starts) = user_interests(catalog, &category_ids)?;
         let all = WeightedIndex::new(&popularity)?;
-        Ok(ProductChoice {
+        Ok(ListedChoice {
             all_popularity: all.total_weight(),
             all,
             categories,
             extra: skew.interest_weight - 1.0,
-            interests,
-            starts,
+            category_ids,
         })
     }
 
-    /// A product (index into the catalog) that `user` looks at.
-    pub fn sample(&self, user: usize, rng: &mut impl Rng) -> usize {
-        let interests = self.interests_of(user);
+    fn sample(&self, interests: &[u32], rng: &mut impl Rng) -> usize {
         if interests.is_empty() || self.extra == 0.0 {
             return self.all.sample(rng);
         }
@@ -101,10 +145,6 @@ impl ProductChoice {
         chosen.products[chosen.choice.sample(rng)]
     }
 
-    fn interests_of(&self, user: usize) -> &[u32] {
-        &self.interests[self.starts[user] as usize..self.starts[user + 1] as usize]
-    }
-
     /// The weight of each interest category's part of the mixture.
     fn interest_weights<'a>(&'a self, interests: &'a [u32]) -> impl Iterator<Item = f64> + 'a {
         interests
@@ -112,10 +152,9 @@ impl ProductChoice {
             .map(|&id| self.extra * self.categories[id as usize].popularity)
     }
 
-    /// The chance that `user` looks at `product`, from the mixture's parts.
+    /// The chance that a user of these `interests` looks at `product`, from the mixture's parts.
     #[cfg(test)]
-    pub fn probability(&self, user: usize, product: usize) -> f64 {
-        let interests = self.interests_of(user);
+    pub fn probability(&self, interests: &[u32], product: usize) -> f64 {
         let total = self.all_popularity + self.interest_weights(interests).sum::<f64>();
         let share = |choice: &WeightedIndex<f64>, index: usize| {
             choice.weight(index).unwrap_or(0.0) / choice.total_weight()
@@ -132,10 +171,10 @@ impl ProductChoice {
 }
 
 /// Per product, its popularity: 1 / rank^exponent, products ranked by a hash of their id.
-pub(super) fn popularities(catalog: &Catalog, exponent: f64) -> Vec<f64> {
-    let mut ranked: Vec<usize> = (0..catalog.products.len()).collect();
-    ranked.sort_by_key(|&i| stable_hash(&catalog.products[i].product_id));
-    let mut popularity = vec![0.0; catalog.products.len()];
+pub(super) fn popularities(products: &[Product], exponent: f64) -> Vec<f64> {
+    let mut ranked: Vec<usize> = (0..products.len()).collect();
+    ranked.sort_by_key(|&i| stable_hash(&products[i].product_id));
+    let mut popularity = vec![0.0; products.len()];
     for (rank, &product) in ranked.iter().enumerate() {
         popularity[product] = 1.0 / (rank as f64 + 1.0).powf(exponent);
     }
@@ -151,34 +190,94 @@ fn category(products: Vec<usize>, popularity: &[f64]) -> Result<Category, Weight
     })
 }
 
-/// Every user's interest categories (those with products, each once), flat, and where each
-/// user's start.
-fn user_interests(
-    catalog: &Catalog,
-    category_ids: &HashMap<&str, u32>,
-) -> Result<(Vec<u32>, Vec<u32>), WeightError> {
-    let mut interests: Vec<u32> = Vec::new();
-    let mut starts: Vec<u32> = Vec::with_capacity(catalog.users.len() + 1);
-    starts.push(0);
-    for user in &catalog.users {
-        let start = interests.len();
-        for interest in &user.interests {
-            if let Some(&id) = category_ids.get(interest.as_str())
-                && !interests[start..].contains(&id)
-            {
-                interests.push(id);
-            }
-        }
-        starts.push(u32::try_from(interests.len()).map_err(|_| WeightError::Overflow)?);
-    }
-    Ok((interests, starts))
-}
-
 /// FNV-1a: a hash that is the same on every platform and Rust version.
 fn stable_hash(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+/// The choice of a generated catalog: nothing per product.
+pub struct GeneratedChoice {
+    products: GeneratedProducts,
+    ranks: Zipf,
+    /// Rank r (from 0) is product (r * step + offset) mod count: a permutation, as step and
+    /// count are coprime.
+    step: u64,
+    offset: u64,
+    /// 1 / interest_weight: the chance to keep a product outside the user's interests.
+    keep_other: f64,
+}
+
+impl GeneratedChoice {
+    fn new(products: GeneratedProducts, skew: Popularity) -> Result<GeneratedChoice, WeightError> {
+        let count = products.count;
+        if count == 0 || !skew.popularity_exponent.is_finite() {
+            return Err(WeightError::InvalidInput);
+        }
+        let mut step = population::splitmix64(products.seed) % count;
+        while gcd(step, count) != 1 {
+            step = (step + 1) % count;
+        }
+        Ok(GeneratedChoice {
+            products,
+            ranks: Zipf::new(count, skew.popularity_exponent),
+            step,
+            offset: population::splitmix64(products.seed ^ 0x5a49_5046) % count,
+            keep_other: 1.0 / skew.interest_weight,
+        })
+    }
+
+    /// The product of popularity rank `rank` (from 0).
+    fn product_of_rank(&self, rank: u64) -> u64 {
+        let count = u128::from(self.products.count);
+        let index = (u128::from(rank) * u128::from(self.step) + u128::from(self.offset)) % count;
+        // Below the count, a u64.
+        u64::try_from(index).unwrap_or(0)
+    }
+
+    fn sample(&self, interests: &[u32], rng: &mut impl Rng) -> usize {
+        loop {
+            let product = self.product_of_rank(self.ranks.sample(rng) - 1);
+            let keep = interests.is_empty()
+                || self.keep_other >= 1.0
+                || u32::try_from(self.products.category(product))
+                    .is_ok_and(|category| interests.contains(&category))
+                || rng.random::<f64>() < self.keep_other;
+            if keep {
+                // Below the catalog's size, which came from a usize.
+                return usize::try_from(product).unwrap_or(0);
+            }
+        }
+    }
+
+    /// The chance of each product for a user of these `interests` (the weights this choice
+    /// draws by, normalised), by brute force over the catalog: for tests of small catalogs.
+    #[cfg(test)]
+    pub fn probabilities(&self, interests: &[u32], exponent: f64) -> Vec<f64> {
+        let count = self.products.count;
+        let mut weights = vec![0.0; count as usize];
+        for rank in 0..count {
+            let product = self.product_of_rank(rank);
+            let interested = u32::try_from(self.products.category(product))
+                .is_ok_and(|category| interests.contains(&category));
+            let factor = if interested || interests.is_empty() {
+                1.0
+            } else {
+                self.keep_other
+            };
+            weights[product as usize] = factor / (rank as f64 + 1.0).powf(exponent);
+        }
+        let total: f64 = weights.iter().sum();
+        weights.iter().map(|w| w / total).collect()
+    }
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
-//! The search queries shoppers type, with how many catalog products match each.
+//! The search queries shoppers type, with how many catalog products match each: counted over a
+//! listed catalog, expected from the word structure of a generated one.
 
 use aho_corasick::AhoCorasick;
 
 use crate::catalog::Product;
+use crate::population;
 
 /// A search query and how many catalog products match it.
 #[derive(Debug, Clone)]
@@ -50,6 +52,15 @@ pub fn queries(products: &[Product]) -> Vec<Query> {
     texts
         .into_iter()
         .zip(results)
+        .map(|(text, results)| Query { text, results })
+        .collect()
+}
+
+/// The queries of a generated catalog of `products` products, with their expected counts (see
+/// [`population::query_counts`]): no scan of the catalog.
+pub fn generated_queries(products: u64) -> Vec<Query> {
+    population::query_counts(products)
+        .into_iter()
         .map(|(text, results)| Query { text, results })
         .collect()
 }

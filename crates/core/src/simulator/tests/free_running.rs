@@ -9,6 +9,7 @@ use crate::behaviour::Behaviour;
 use crate::campaign::Campaign;
 use crate::catalog::Catalog;
 use crate::event::{Details, Event};
+use crate::population::Shop;
 use crate::simulator::arrivals::{DAY_MS, HOUR_MS};
 use crate::simulator::{Mode, Quota, Quotas, SEEDED_EPOCH, Simulator, SimulatorOptions};
 use crate::stories;
@@ -118,9 +119,38 @@ fn funnel(simulator: &mut Simulator<'_>, count: u64) -> Funnel {
 #[test]
 fn a_million_free_running_events_make_the_configured_funnel() {
     let catalog = catalog();
-    let behaviour = Behaviour::shipped().unwrap();
     let mut simulator = Simulator::new(&catalog, Some(2026), unlimited()).unwrap();
     let funnel = funnel(&mut simulator, 1_000_000);
+    assert_within_the_benchmarks(&funnel);
+    // A busy shop: many sessions, and the run spans weeks of simulated time.
+    assert!(funnel.sessions > 50_000, "{funnel:?}");
+    let days = (simulator.clock().millis() - SEEDED_EPOCH) as f64 / DAY_MS as f64;
+    let per_day = funnel.sessions as f64 / days;
+    assert!(
+        (3_000.0..5_000.0).contains(&per_day),
+        "{per_day} sessions a day"
+    );
+}
+
+/// A generated shop of a million users and a hundred thousand products (made on demand) keeps
+/// the calibration: the same funnel.
+#[test]
+fn a_generated_shop_makes_the_configured_funnel() {
+    let sizes = crate::population::Sizes {
+        users: 1_000_000,
+        products: 100_000,
+    };
+    let nowhere = std::path::Path::new("/nowhere");
+    let shop = Shop::load_or_generate(nowhere, nowhere, 3, sizes).unwrap();
+    let mut simulator = Simulator::new(&shop, Some(2026), unlimited()).unwrap();
+    let funnel = funnel(&mut simulator, 400_000);
+    assert_within_the_benchmarks(&funnel);
+    assert!(funnel.sessions > 20_000, "{funnel:?}");
+}
+
+/// The funnel's figures fall within the shipped model's benchmark bands.
+fn assert_within_the_benchmarks(funnel: &Funnel) {
+    let behaviour = Behaviour::shipped().unwrap();
     let figures = [
         (
             "session conversion",
@@ -169,14 +199,6 @@ fn a_million_free_running_events_make_the_configured_funnel() {
     // Far more views than carts, more carts than purchases.
     assert!(funnel.views > 20 * funnel.add_to_carts, "{funnel:?}");
     assert!(funnel.add_to_carts > 2 * funnel.purchases, "{funnel:?}");
-    // A busy shop: many sessions, and the run spans weeks of simulated time.
-    assert!(funnel.sessions > 50_000, "{funnel:?}");
-    let days = (simulator.clock().millis() - SEEDED_EPOCH) as f64 / DAY_MS as f64;
-    let per_day = funnel.sessions as f64 / days;
-    assert!(
-        (3_000.0..5_000.0).contains(&per_day),
-        "{per_day} sessions a day"
-    );
 }
 
 /// Over a simulated week, session starts (logins) per local hour of each region follow the
@@ -360,7 +382,10 @@ fn stock_never_goes_below_zero_and_sold_out_products_are_not_carted() {
             } => {
                 let product = index(&product.product_id);
                 // Only what is on the shelf goes into a cart.
-                assert!(*quantity <= shelf.stock(product), "{event:?}");
+                assert!(
+                    *quantity <= shelf.stock(product, &simulator.shop.products),
+                    "{event:?}"
+                );
                 adds += 1;
             }
             Details::Purchase {
@@ -372,8 +397,9 @@ fn stock_never_goes_below_zero_and_sold_out_products_are_not_carted() {
                     sold[product] <= full[product],
                     "sold more than the stock: {event:?}"
                 );
-                assert_eq!(shelf.stock(product), full[product] - sold[product]);
-                sell_outs += u32::from(shelf.stock(product) == 0);
+                let left = shelf.stock(product, &simulator.shop.products);
+                assert_eq!(left, full[product] - sold[product]);
+                sell_outs += u32::from(left == 0);
             }
             _ => {}
         }
@@ -401,7 +427,9 @@ fn price_changes_reach_the_events_from_the_moment_they_happen() {
         let Mode::FreeRunning(free) = &simulator.mode else {
             panic!("free-running")
         };
-        let prices = free.shelf.prices();
+        let prices: Vec<_> = (0..catalog.products.len())
+            .map(|product| free.shelf.price(product, &simulator.shop.products))
+            .collect();
         for (product, (now, before)) in prices.iter().zip(&mut previous_prices).enumerate() {
             if now != before {
                 *before = *now;
