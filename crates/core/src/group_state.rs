@@ -1,137 +1,42 @@
 //! The exactly-once state of a group of metrics-consumers, as kept on the compacted state topic:
-//! one record per input partition (its metrics engine and the next offset that engine covers),
-//! keyed by group, topic and partition, and the group's figures merged from the latest record of
-//! every partition. No Kafka here: the bytes of keys and values, and the merge.
+//! a per-key changelog of each input partition's engine (one record per entry a commit changed,
+//! then one with the partition's position: the next offset its engine covers), and the group's
+//! figures merged from every partition's engine rebuilt from those records. No Kafka here: the
+//! bytes of keys and values ([`record`]), the replay and the merge.
+
+mod record;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+pub use self::record::{
+    PartitionKey, Position, StateError, StateKey, VERSION, decode_entry, encode_entry_into,
+};
 use crate::metrics::MetricsEngine;
 use crate::timestamp::Timestamp;
 
-/// Format version of a state record; a record of another version is refused, never misread.
-pub const VERSION: u32 = 1;
-
-/// Which input partition of which group a state record is about. On the topic the key is the
-/// JSON array `[group, topic, partition]`: unambiguous whatever characters the names hold, and
-/// readable with any Kafka tool.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PartitionKey {
-    pub group: String,
-    pub topic: String,
-    pub partition: i32,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StateError {
-    #[error("not a ShopStream state record key ({0})")]
-    Key(String),
-    #[error("not a ShopStream state record ({0})")]
-    Value(String),
-    #[error("state record version {found}, this ShopStream reads version {VERSION}")]
-    Version { found: u64 },
-}
-
-impl PartitionKey {
-    pub fn new(group: &str, topic: &str, partition: i32) -> PartitionKey {
-        PartitionKey {
-            group: group.to_string(),
-            topic: topic.to_string(),
-            partition,
-        }
-    }
-
-    pub fn encode(&self) -> Vec<u8> {
-        // Serializing a tuple of strings and an integer cannot fail.
-        serde_json::to_vec(&(&self.group, &self.topic, self.partition)).unwrap_or_default()
-    }
-
-    pub fn decode(bytes: &[u8]) -> Result<PartitionKey, StateError> {
-        let (group, topic, partition): (String, String, i32) =
-            serde_json::from_slice(bytes).map_err(|e| StateError::Key(e.to_string()))?;
-        Ok(PartitionKey {
-            group,
-            topic,
-            partition,
-        })
-    }
-}
-
-/// The state of one input partition: everything before `next_offset` is in `engine`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One input partition's state as read so far: its engine rebuilt from its entry records, in the
+/// order written, and the position of its last commit.
+#[derive(Debug, Clone)]
 pub struct PartitionState {
-    pub version: u32,
-    pub group: String,
     pub topic: String,
     pub partition: i32,
-    /// The next offset of the input partition to read: the engine holds exactly the messages
-    /// before it (the group's committed offset, written in the same transaction, is equal).
-    pub next_offset: i64,
-    /// The instance that wrote the record.
-    pub instance: String,
-    /// When the record was written, Unix milliseconds.
-    pub written_at_ms: i64,
+    /// The last position read; None before the first.
+    pub position: Option<Position>,
+    /// Whether the last record read was the position: then the engine is exactly the state
+    /// committed with it, not part way through the next commit's entries.
+    pub settled: bool,
     pub engine: MetricsEngine,
-}
-
-/// A state record to write, borrowing the engine (no copy of it per commit); the same fields as
-/// [`PartitionState`].
-#[derive(Debug, Serialize)]
-pub struct StateRecord<'a> {
-    pub version: u32,
-    pub group: &'a str,
-    pub topic: &'a str,
-    pub partition: i32,
-    pub next_offset: i64,
-    pub instance: &'a str,
-    pub written_at_ms: i64,
-    pub engine: &'a MetricsEngine,
-}
-
-impl StateRecord<'_> {
-    pub fn key(&self) -> PartitionKey {
-        PartitionKey::new(self.group, self.topic, self.partition)
-    }
-
-    /// Writes the record's value into `out` (cleared first, its capacity reused).
-    pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), StateError> {
-        out.clear();
-        serde_json::to_writer(&mut *out, self).map_err(|e| StateError::Value(e.to_string()))
-    }
+    /// The state topic partition its records come from (all of them, see
+    /// [`PartitionKey::state_partition`]).
+    state_partition: i32,
 }
 
 impl PartitionState {
-    pub fn key(&self) -> PartitionKey {
-        PartitionKey::new(&self.group, &self.topic, self.partition)
-    }
-
-    /// The record to write for this state.
-    pub fn record(&self) -> StateRecord<'_> {
-        StateRecord {
-            version: self.version,
-            group: &self.group,
-            topic: &self.topic,
-            partition: self.partition,
-            next_offset: self.next_offset,
-            instance: &self.instance,
-            written_at_ms: self.written_at_ms,
-            engine: &self.engine,
-        }
-    }
-
-    pub fn decode(bytes: &[u8]) -> Result<PartitionState, StateError> {
-        #[derive(Deserialize)]
-        struct Version {
-            version: Option<u64>,
-        }
-        let version: Version =
-            serde_json::from_slice(bytes).map_err(|e| StateError::Value(e.to_string()))?;
-        let found = version.version.unwrap_or(0);
-        if found != u64::from(VERSION) {
-            return Err(StateError::Version { found });
-        }
-        serde_json::from_slice(bytes).map_err(|e| StateError::Value(e.to_string()))
+    /// The position whose state the engine holds exactly, if any (see `settled`).
+    pub fn committed(&self) -> Option<&Position> {
+        self.position.as_ref().filter(|_| self.settled)
     }
 }
 
@@ -154,7 +59,8 @@ pub struct GroupStates {
     group: String,
     /// The input topics whose states count (empty: all of the group's).
     topics: Vec<String>,
-    latest: BTreeMap<(String, i32), PartitionState>,
+    /// By topic, then partition (looked up without an allocation per record).
+    latest: BTreeMap<String, BTreeMap<i32, PartitionState>>,
 }
 
 impl GroupStates {
@@ -177,45 +83,94 @@ impl GroupStates {
         &self.group
     }
 
-    /// Takes one record of the state topic: records of other groups are ignored, a record with
-    /// no value (a tombstone) forgets its partition. Returns whether the record was this group's.
-    pub fn apply(&mut self, key: &[u8], value: Option<&[u8]>) -> Result<bool, StateError> {
-        let key = PartitionKey::decode(key)?;
-        if key.group != self.group || !(self.topics.is_empty() || self.topics.contains(&key.topic))
+    /// Takes one record of the state topic, read from its partition `state_partition`, in the
+    /// order of that partition. Records of other groups are ignored; an entry record changes
+    /// its partition's engine (no value: the entry is gone); a position record settles it; a
+    /// position tombstone forgets the partition. Returns whether the record was this group's. A
+    /// key that is not a state record key is [`StateError::Key`] (whoever wrote it); any other
+    /// error is about a record of this group.
+    pub fn apply(
+        &mut self,
+        state_partition: i32,
+        key: &[u8],
+        value: Option<&[u8]>,
+    ) -> Result<bool, StateError> {
+        let key = StateKey::decode(key)?;
+        if key.group != self.group
+            || !(self.topics.is_empty() || self.topics.iter().any(|t| *t == key.topic))
         {
             return Ok(false);
         }
-        match value {
-            None => {
-                self.latest.remove(&(key.topic, key.partition));
+        let (topic, partition) = (key.topic.as_ref(), key.partition);
+        if key.entry.is_none() && value.is_none() {
+            if let Some(partitions) = self.latest.get_mut(topic) {
+                partitions.remove(&partition);
             }
-            Some(value) => {
-                let state = PartitionState::decode(value)?;
-                if state.key() != key {
-                    return Err(StateError::Value(format!(
-                        "the value is about {}/{} of group {}, the key about {}/{} of group {}",
-                        state.topic,
-                        state.partition,
-                        state.group,
-                        key.topic,
-                        key.partition,
-                        key.group
-                    )));
-                }
-                self.latest.insert((key.topic, key.partition), state);
+            return Ok(true);
+        }
+        let state = self.slot(topic, partition, state_partition)?;
+        match (key.entry, value) {
+            (Some(entry), value) => {
+                let value = value.map(decode_entry).transpose()?;
+                state.engine.apply_entry(&entry, value)?;
+                state.settled = false;
             }
+            (None, Some(value)) => {
+                state.position = Some(Position::decode(value)?);
+                state.settled = true;
+            }
+            (None, None) => {}
         }
         Ok(true)
     }
 
-    /// The latest state of one partition.
-    pub fn get(&self, topic: &str, partition: i32) -> Option<&PartitionState> {
-        self.latest.get(&(topic.to_string(), partition))
+    /// The state of `topic`/`partition`, made empty the first time; its records must all come
+    /// from one state partition.
+    fn slot(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        state_partition: i32,
+    ) -> Result<&mut PartitionState, StateError> {
+        if !self.latest.contains_key(topic) {
+            self.latest.insert(topic.to_string(), BTreeMap::new());
+        }
+        let partitions = self
+            .latest
+            .get_mut(topic)
+            .ok_or_else(|| StateError::Key(topic.to_string()))?;
+        let state = partitions
+            .entry(partition)
+            .or_insert_with(|| PartitionState {
+                topic: topic.to_string(),
+                partition,
+                position: None,
+                settled: false,
+                engine: MetricsEngine::new(),
+                state_partition,
+            });
+        if state.state_partition != state_partition {
+            return Err(StateError::Scattered {
+                topic: topic.to_string(),
+                partition,
+                first: state.state_partition,
+                then: state_partition,
+            });
+        }
+        Ok(state)
     }
 
-    /// Every partition's latest state, in topic and partition order.
+    /// The state of one partition read so far.
+    pub fn get(&self, topic: &str, partition: i32) -> Option<&PartitionState> {
+        self.latest.get(topic)?.get(&partition)
+    }
+
+    /// Every partition's state with a position, in topic and partition order.
     pub fn states(&self) -> impl Iterator<Item = &PartitionState> {
-        self.latest.values()
+        self.latest
+            .values()
+            .flat_map(BTreeMap::values)
+            .filter(|state| state.position.is_some())
     }
 
     /// The group's figures: the merge of every partition's latest state, except the partitions
@@ -238,13 +193,16 @@ impl GroupStates {
             instances.insert(me);
             updated_at = Some(Timestamp::now().millis());
         }
-        for state in self.latest.values() {
+        for state in self.states() {
+            let Some(position) = &state.position else {
+                continue;
+            };
             if !covered.insert((&state.topic, state.partition)) {
                 continue;
             }
             engine.merge(&state.engine);
-            instances.insert(&state.instance);
-            updated_at = updated_at.max(Some(state.written_at_ms));
+            instances.insert(&position.instance);
+            updated_at = updated_at.max(Some(position.written_at_ms));
         }
         let coverage = Coverage {
             partitions: covered.len(),

@@ -1,14 +1,15 @@
-//! Committing: the state of every partition changed since the last commit and the offsets it
-//! covers, in ONE transaction; what its result comes to (the one place it is sorted and
+//! Committing: the changes of every partition touched since the last commit and the offsets they
+//! cover, in ONE transaction; what its result comes to (the one place it is sorted and
 //! counted); and the roll-back to the last commit after an abort.
 
 use std::time::Instant;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
-use shopstream_core::group_state::{self, StateRecord};
+use shopstream_core::group_state::{PartitionKey, Position};
 
 use super::activity::Counters;
+use super::changelog::{ChangelogWriter, Written};
 use super::error::ExactlyOnceError;
 use super::member_state::Member;
 use super::transactor::CommitFailure;
@@ -74,61 +75,60 @@ impl Member {
         Ok(())
     }
 
-    /// One transaction: the state of every dirty partition and the offsets they cover. Returns
-    /// whether there was anything to commit.
+    /// One transaction: the changes of every dirty partition and the offsets they cover.
+    /// Returns whether there was anything to commit.
     fn commit(
         &mut self,
         consumer: &BaseConsumer<EventConsumerContext>,
     ) -> Result<bool, CommitFailure> {
         self.uncommitted = 0;
         self.last_commit = Instant::now();
-        let (offsets, count) = self.encode_dirty()?;
-        if count == 0 {
+        if !self.owned.iter().any(|(_, _, owned)| owned.dirty) {
             return Ok(false);
         }
         let group = consumer
             .group_metadata()
             .ok_or(CommitFailure::Fatal(ExactlyOnceError::NoGroupMetadata))?;
-        let records = self.buffers[..count]
-            .iter()
-            .map(|(key, value)| (key.as_slice(), value.as_slice()));
-        self.transactor.commit(records, &offsets, group)?;
+        let started = Instant::now();
+        self.transactor.begin()?;
+        let (offsets, written) = match self.write_dirty() {
+            Ok(written) => written,
+            Err(failure) => {
+                if let CommitFailure::Fatal(_) = failure {
+                    self.transactor.abort_quietly();
+                }
+                return Err(failure);
+            }
+        };
+        self.transactor.commit(&offsets, group)?;
+        tracing::debug!(
+            "committed {} state records, {} bytes (largest {}) for {} partitions in {:?}",
+            written.records,
+            written.bytes,
+            written.largest,
+            written.partitions,
+            started.elapsed()
+        );
         self.fresh_starts.clear();
         self.owned.mark_committed();
         Ok(true)
     }
 
-    /// Encodes the state record of every dirty partition into the first of `buffers`; returns
-    /// the offsets they cover and how many there are.
-    fn encode_dirty(&mut self) -> Result<(TopicPartitionList, usize), CommitFailure> {
+    /// Writes the changelog records of every dirty partition into the open transaction; returns
+    /// the offsets they cover and what was written.
+    fn write_dirty(&mut self) -> Result<(TopicPartitionList, Written), CommitFailure> {
         let written_at_ms = shopstream_core::Timestamp::now().millis();
         let mut offsets = TopicPartitionList::new();
-        let mut count = 0;
-        for (topic, partition, owned) in self.owned.iter().filter(|(_, _, o)| o.dirty) {
-            let record = StateRecord {
-                version: group_state::VERSION,
-                group: &self.config.group,
-                topic,
-                partition,
-                next_offset: owned.next_offset,
-                instance: &self.instance,
-                written_at_ms,
-                engine: &owned.engine,
-            };
-            if self.buffers.len() <= count {
-                self.buffers.push((Vec::new(), Vec::new()));
-            }
-            let (key, value) = &mut self.buffers[count];
-            *key = record.key().encode();
-            record
-                .encode_into(value)
-                .map_err(|e| CommitFailure::Fatal(ExactlyOnceError::Producer(e.to_string())))?;
+        let mut writer = ChangelogWriter::new(&self.transactor, self.reader.state_partitions());
+        for (topic, partition, owned) in self.owned.iter_mut().filter(|(_, _, o)| o.dirty) {
+            let key = PartitionKey::new(&self.config.group, topic, partition);
+            let position = Position::new(owned.next_offset, &self.instance, written_at_ms);
+            writer.partition(&key, owned, &position)?;
             offsets
                 .add_partition_offset(topic, partition, Offset::Offset(owned.next_offset))
                 .map_err(|e| CommitFailure::Aborted(e.to_string()))?;
-            count += 1;
         }
-        Ok((offsets, count))
+        Ok((offsets, writer.written))
     }
 
     /// Drops every owned partition's uncommitted counts: restores its last committed state and

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use rdkafka::error::KafkaError;
 use shopstream_core::group_state::StateError;
+use shopstream_core::metrics::EntryError;
 use shopstream_core::windows::WidthMismatch;
 
 use crate::admin::AdminError;
@@ -58,6 +59,13 @@ pub enum ExactlyOnceError {
         state_topic: String,
         waited: Duration,
     },
+    #[error(
+        "state topic {state_topic} holds records of an older ShopStream (format 1) for group \
+         {group}: use a new --group, or delete the state topic (the group's figures start over)"
+    )]
+    OldFormat { state_topic: String, group: String },
+    #[error("cannot make the state's changelog records: {0}")]
+    Entries(#[from] EntryError),
     #[error("cannot read the group's committed offsets: {0}")]
     Offsets(KafkaError),
     #[error(

@@ -35,8 +35,6 @@ pub(super) struct Member {
     cadence: CommitCadence,
     pub(super) uncommitted: u64,
     pub(super) last_commit: Instant,
-    /// Reused key and value buffers of state records.
-    pub(super) buffers: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Member {
@@ -74,7 +72,6 @@ impl Member {
             fresh_starts: BTreeMap::new(),
             uncommitted: 0,
             last_commit: Instant::now(),
-            buffers: Vec::new(),
         })
     }
 

@@ -3,12 +3,13 @@
 //!
 //! - the group shares the input partitions; each instance keeps one metrics engine per partition
 //!   it owns ([`owned`]), and the next offset that engine covers;
-//! - every commit is ONE transaction ([`commit`], [`transactor`]): the state of each partition
-//!   touched since the last commit goes to the compacted state topic (key: group, topic,
-//!   partition) and the offsets go to the group with its metadata (KIP-447), so a member the
-//!   group has moved on from is fenced and its transaction aborts;
-//! - on assignment a partition is restored ([`restore`], [`windows`]) from its latest committed
-//!   state record, the one that matches the group's committed offset, before it is read; on
+//! - every commit is ONE transaction ([`commit`], [`changelog`], [`transactor`]): what each
+//!   partition touched since the last commit changed goes to the compacted state topic as
+//!   changelog records (one per engine entry, then the partition's position), and the offsets go
+//!   to the group with its metadata (KIP-447), so a member the group has moved on from is fenced
+//!   and its transaction aborts;
+//! - on assignment a partition is restored ([`restore`], [`windows`]) from its changelog replayed
+//!   up to the position that matches the group's committed offset, before it is read; on
 //!   revocation the instance commits first ([`rebalance`]); a lost partition (the group moved
 //!   on) is dropped uncommitted;
 //! - every instance (and `--view`) reads the state topic ([`state_reader`]) and merges the latest
@@ -18,6 +19,7 @@
 //! [`member_state`], shared with the rebalance callbacks through [`shared`].
 
 mod activity;
+mod changelog;
 mod commit;
 mod config;
 mod error;

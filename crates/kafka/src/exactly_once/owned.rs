@@ -11,6 +11,21 @@ pub(super) struct Owned {
     pub(super) next_offset: i64,
     /// Changed (or newly owned) since the last commit.
     pub(super) dirty: bool,
+    /// Entry keys an earlier state of the partition left on the state topic that the next
+    /// commit removes (tombstones): a partition started over must not inherit them.
+    pub(super) stale: Vec<String>,
+}
+
+impl Owned {
+    /// A partition's state from `engine`, dirty: the next commit records who owns it now.
+    pub(super) fn new(engine: MetricsEngine, next_offset: i64) -> Owned {
+        Owned {
+            engine,
+            next_offset,
+            dirty: true,
+            stale: Vec::new(),
+        }
+    }
 }
 
 /// Owned partitions by topic name, then partition number (a slot per partition number: looked
@@ -59,6 +74,20 @@ impl OwnedPartitions {
                 .filter_map(move |(partition, owned)| {
                     owned
                         .as_ref()
+                        .map(|owned| (topic.as_str(), partition as i32, owned))
+                })
+        })
+    }
+
+    /// Every owned partition, its state changeable (a commit takes its changes).
+    pub(super) fn iter_mut(&mut self) -> impl Iterator<Item = (&str, i32, &mut Owned)> {
+        self.by_topic.iter_mut().flat_map(|(topic, slots)| {
+            slots
+                .iter_mut()
+                .enumerate()
+                .filter_map(move |(partition, owned)| {
+                    owned
+                        .as_mut()
                         .map(|owned| (topic.as_str(), partition as i32, owned))
                 })
         })

@@ -1,6 +1,6 @@
 //! Restoring partitions: on assignment (and after an abort) each partition gets its last
-//! committed state from the state topic, the one that matches the group's committed offset, or
-//! starts fresh when the group never committed it.
+//! committed state: its changelog on the state topic replayed up to the position that matches
+//! the group's committed offset; or it starts fresh when the group never committed it.
 
 use std::time::{Duration, Instant};
 
@@ -42,9 +42,9 @@ impl Member {
         let deadline = Instant::now() + RESTORE_TIMEOUT;
         let mut restored = 0;
         for (topic, partition, committed) in committed_offsets(consumer, partitions, deadline)? {
-            let (engine, next_offset) = match committed {
+            let state = match committed {
                 Offset::Offset(offset) => match self.released.remove(&(topic.clone(), partition)) {
-                    Some(owned) if owned.next_offset == offset => (owned.engine, offset),
+                    Some(owned) if owned.next_offset == offset => owned,
                     _ => {
                         restored += 1;
                         self.committed_state(&topic, partition, offset, deadline)?
@@ -52,15 +52,20 @@ impl Member {
                 },
                 _ => self.fresh_state(consumer, &topic, partition, deadline)?,
             };
+            let Owned {
+                engine,
+                next_offset,
+                stale,
+                ..
+            } = state;
             let engine = self.with_windows(engine, &topic, partition)?;
             partitions
                 .set_partition_offset(&topic, partition, Offset::Offset(next_offset))
                 .map_err(ExactlyOnceError::Offsets)?;
             // Dirty: the next commit records that this member owns it now.
             let owned = Owned {
-                engine,
-                next_offset,
-                dirty: true,
+                stale,
+                ..Owned::new(engine, next_offset)
             };
             self.owned.insert(&topic, partition, owned);
         }
@@ -72,14 +77,15 @@ impl Member {
         Ok(restored)
     }
 
-    /// The state committed with the group's offset `offset`, read from the state topic.
+    /// The state committed with the group's offset `offset`: the partition's changelog read
+    /// from the state topic up to that position. Its engine tracks its changes from there.
     fn committed_state(
         &mut self,
         topic: &str,
         partition: i32,
         offset: i64,
         deadline: Instant,
-    ) -> Result<(MetricsEngine, i64), ExactlyOnceError> {
+    ) -> Result<Owned, ExactlyOnceError> {
         // No pause: reading the state topic is the wait.
         retry::run(
             Schedule::until(deadline),
@@ -87,19 +93,21 @@ impl Member {
                 if !attempt.is_first() {
                     self.reader.poll(STATE_POLL)?;
                 }
-                match self.reader.states().get(topic, partition) {
-                    Some(state) if state.next_offset >= offset => {
-                        if state.next_offset > offset {
+                let state = self.reader.states().get(topic, partition);
+                match state.and_then(|state| Some((state, state.committed()?.next_offset))) {
+                    Some((state, next_offset)) if next_offset >= offset => {
+                        if next_offset > offset {
                             // Offsets moved back by hand (kafka-consumer-groups
                             // --reset-offsets): the state decides, so that no event is counted
                             // twice.
                             tracing::warn!(
                                 "{topic}/{partition}: the group's offset {offset} is behind its \
-                                 state's {}; reading on from the state's",
-                                state.next_offset
+                                 state's {next_offset}; reading on from the state's"
                             );
                         }
-                        Ok((state.engine.clone(), state.next_offset))
+                        let mut engine = state.engine.clone();
+                        engine.track_changes();
+                        Ok(Owned::new(engine, next_offset))
                     }
                     _ => Err(Retry::Again(ExactlyOnceError::StateMissing {
                         topic: topic.to_string(),
@@ -122,20 +130,28 @@ impl Member {
         topic: &str,
         partition: i32,
         deadline: Instant,
-    ) -> Result<(MetricsEngine, i64), ExactlyOnceError> {
+    ) -> Result<Owned, ExactlyOnceError> {
         self.reader.poll(Duration::ZERO)?;
+        // Its engine does not track changes: its first commit writes every entry, after
+        // tombstones for the entries an earlier state left.
+        let mut stale = Vec::new();
         if let Some(state) = self.reader.states().get(topic, partition) {
             tracing::warn!(
                 "{topic}/{partition}: the group has no committed offset, yet {} holds a state at \
                  offset {} (the group's offsets expired, or the topic was recreated): starting over",
                 self.config.state_topic,
-                state.next_offset
+                state.position.as_ref().map_or(-1, |p| p.next_offset)
             );
+            stale = state.engine.entries()?.into_iter().map(|e| e.key).collect();
         }
+        let fresh = |start| Owned {
+            stale,
+            ..Owned::new(MetricsEngine::new(), start)
+        };
         // Once chosen, a fresh partition's start stays until a commit records it: choosing a
         // newer end after an aborted first commit would skip the events in between.
         if let Some(&start) = self.fresh_starts.get(&(topic.to_string(), partition)) {
-            return Ok((MetricsEngine::new(), start));
+            return Ok(fresh(start));
         }
         // A partition's new leader answers OffsetNotAvailable until its high watermark has
         // caught up after a failover. The member's own client has also been seen to answer
@@ -159,7 +175,7 @@ impl Member {
         };
         self.fresh_starts
             .insert((topic.to_string(), partition), start);
-        Ok((MetricsEngine::new(), start))
+        Ok(fresh(start))
     }
 }
 

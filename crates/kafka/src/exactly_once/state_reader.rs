@@ -1,5 +1,5 @@
-//! Reads the state topic (committed transactions only) into the latest state of every partition
-//! of one group: what restores a partition on assignment, and what every instance and `--view`
+//! Reads the state topic (committed transactions only), replaying every partition of one group's
+//! changelog into its engine: what restores a partition on assignment, and what every instance and `--view`
 //! merge into the whole group's figures.
 
 use std::time::{Duration, Instant};
@@ -9,7 +9,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaErrorCode;
-use shopstream_core::group_state::GroupStates;
+use shopstream_core::group_state::{GroupStates, StateError};
 
 use super::error::ExactlyOnceError;
 use crate::client::{ShopContext, client_config_with};
@@ -53,6 +53,9 @@ impl StateReader {
                 ("auto.offset.reset", "earliest"),
                 ("enable.partition.eof", "false"),
                 ("fetch.wait.max.ms", "100"),
+                // A restore reads a partition's whole changelog (a million small records for a
+                // million products): 8 MiB a fetch instead of 1 restores it about twice as fast.
+                ("max.partition.fetch.bytes", "8388608"),
             ],
         )
         .create_with_context(ShopContext::default())
@@ -72,6 +75,11 @@ impl StateReader {
             states: GroupStates::new(group).of_topics(inputs),
             timeout,
         })
+    }
+
+    /// Partitions of the state topic.
+    pub fn state_partitions(&self) -> i32 {
+        i32::try_from(self.partitions.len()).unwrap_or(i32::MAX)
     }
 
     /// The latest state of every partition of the group read so far.
@@ -96,28 +104,33 @@ impl StateReader {
             let Some(key) = message.key() else {
                 continue;
             };
-            match self.states.apply(key, message.payload()) {
+            match self
+                .states
+                .apply(message.partition(), key, message.payload())
+            {
                 Ok(true) => taken += 1,
                 Ok(false) => {}
+                // Not a state record key: not ShopStream's, passed over.
+                Err(source @ StateError::Key(_)) => tracing::debug!(
+                    "state topic {} p{}@{}: passed over ({source})",
+                    self.topic,
+                    message.partition(),
+                    message.offset()
+                ),
+                Err(StateError::OldFormat) => {
+                    return Err(ExactlyOnceError::OldFormat {
+                        state_topic: self.topic.clone(),
+                        group: self.states.group().to_string(),
+                    });
+                }
+                // A record of this group that cannot be read would make the figures wrong.
                 Err(source) => {
-                    // A record of this group that cannot be read would make the figures wrong;
-                    // anything else on the topic is not ShopStream's and is passed over.
-                    let ours = shopstream_core::group_state::PartitionKey::decode(key)
-                        .is_ok_and(|k| k.group == self.states.group());
-                    if ours {
-                        return Err(ExactlyOnceError::Record {
-                            topic: self.topic.clone(),
-                            partition: message.partition(),
-                            offset: message.offset(),
-                            source,
-                        });
-                    }
-                    tracing::debug!(
-                        "state topic {} p{}@{}: passed over ({source})",
-                        self.topic,
-                        message.partition(),
-                        message.offset()
-                    );
+                    return Err(ExactlyOnceError::Record {
+                        topic: self.topic.clone(),
+                        partition: message.partition(),
+                        offset: message.offset(),
+                        source,
+                    });
                 }
             }
         }
@@ -183,7 +196,8 @@ impl StateReader {
     pub fn lag(&self, timeout: Duration) -> Result<Vec<PartitionLag>, ExactlyOnceError> {
         self.states
             .states()
-            .map(|state| {
+            .filter_map(|state| Some((state, state.position.as_ref()?.next_offset)))
+            .map(|(state, next_offset)| {
                 let (_, high) = self
                     .consumer
                     .fetch_watermarks(&state.topic, state.partition, timeout)
@@ -191,7 +205,7 @@ impl StateReader {
                 Ok(PartitionLag {
                     topic: state.topic.clone(),
                     partition: state.partition,
-                    lag: (high - state.next_offset).max(0),
+                    lag: (high - next_offset).max(0),
                 })
             })
             .collect()

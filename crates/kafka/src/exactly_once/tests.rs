@@ -46,9 +46,9 @@ fn a_commit_writes_the_records_in_a_committed_transaction() {
     offsets
         .add_partition_offset("input", 0, Offset::Offset(42))
         .unwrap();
-    transactor
-        .commit([(b"k".as_slice(), b"v".as_slice())], &offsets, group)
-        .expect("committed");
+    transactor.begin().expect("begun");
+    transactor.write(0, b"k", Some(b"v")).expect("written");
+    transactor.commit(&offsets, group).expect("committed");
     // (The mock keeps no transactional offsets; the end-to-end tests check them on a broker.)
     let (_, high) = consumer
         .fetch_watermarks(STATE_TOPIC, 0, Duration::from_secs(10))

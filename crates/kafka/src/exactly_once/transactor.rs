@@ -1,5 +1,5 @@
-//! The transactional producer: each commit is ONE Kafka transaction holding the state records of
-//! the partitions touched and the consumer offsets they cover (KIP-447: the offsets go with the
+//! The transactional producer: each commit is ONE Kafka transaction holding the changelog records
+//! of the partitions touched and the consumer offsets they cover (KIP-447: the offsets go with the
 //! consumer's group metadata, so the broker refuses them from a member the group has moved on
 //! from, and the whole transaction aborts).
 
@@ -60,7 +60,7 @@ impl Transactor {
                 // the state topic and the group's offsets until the broker aborts it: keep that
                 // short (Kafka Streams uses 10 s too). A commit takes milliseconds.
                 ("transaction.timeout.ms", "10000"),
-                // State records repeat product ids and names: they compress well.
+                // Changelog records repeat their group, topic and field names: they compress well.
                 ("compression.type", "lz4"),
                 ("linger.ms", "0"),
             ],
@@ -112,21 +112,21 @@ impl Transactor {
         self.abandoned.load(Ordering::Relaxed) || self.producer.client().fatal_error().is_some()
     }
 
-    /// Writes `records` (key, value) and commits `offsets` for `group`, all in one transaction.
-    pub fn commit<'r>(
+    /// Starts a transaction: then [`Self::write`] its records and [`Self::commit`] it.
+    pub fn begin(&self) -> Result<(), CommitFailure> {
+        self.producer
+            .begin_transaction()
+            .map_err(|e| self.failed(e, "begin"))
+    }
+
+    /// Commits `offsets` for `group` with the records written since [`Self::begin`], all in one
+    /// transaction.
+    pub fn commit(
         &self,
-        records: impl IntoIterator<Item = (&'r [u8], &'r [u8])>,
         offsets: &TopicPartitionList,
         group: ConsumerGroupMetadata,
     ) -> Result<(), CommitFailure> {
         let started = Instant::now();
-        self.producer
-            .begin_transaction()
-            .map_err(|e| self.failed(e, "begin"))?;
-        for (key, value) in records {
-            self.write(key, value)?;
-        }
-        let written = started.elapsed();
         self.send_offsets(offsets, group)?;
         let offsets_sent = started.elapsed();
         // rdkafka's commit flushes first, polling in steps of 100 ms: a commit would take 100 ms
@@ -147,17 +147,26 @@ impl Transactor {
         )
         .map_err(|error| self.abort(self.failed(error, "commit")))?;
         tracing::debug!(
-            "transaction committed in {:?} (records queued {written:?}, offsets sent {offsets_sent:?})",
+            "transaction committed in {:?} (offsets sent {offsets_sent:?})",
             started.elapsed()
         );
         Ok(())
     }
 
-    /// Writes one state record into the open transaction.
-    fn write(&self, key: &[u8], value: &[u8]) -> Result<(), CommitFailure> {
+    /// Writes one state record into the open transaction, to `partition` of the state topic;
+    /// no value is a tombstone.
+    pub fn write(
+        &self,
+        partition: i32,
+        key: &[u8],
+        value: Option<&[u8]>,
+    ) -> Result<(), CommitFailure> {
         let mut record = BaseRecord::<[u8], [u8]>::to(&self.topic)
-            .key(key)
-            .payload(value);
+            .partition(partition)
+            .key(key);
+        if let Some(value) = value {
+            record = record.payload(value);
+        }
         // The queue holds 100,000 messages by default; a full one drains as we poll.
         loop {
             match self.producer.send(record) {
@@ -171,14 +180,16 @@ impl Transactor {
                         code @ (RDKafkaErrorCode::MessageSizeTooLarge
                         | RDKafkaErrorCode::InvalidArgument
                         | RDKafkaErrorCode::UnknownTopic
-                        | RDKafkaErrorCode::UnknownTopicOrPartition),
+                        | RDKafkaErrorCode::UnknownTopicOrPartition
+                        | RDKafkaErrorCode::UnknownPartition),
                     ),
                     _,
                 )) => {
                     let _ = self.producer.abort_transaction(self.timeout);
                     return Err(CommitFailure::Fatal(ExactlyOnceError::Producer(format!(
-                        "cannot write a state record of {} bytes to {}: {code}",
-                        value.len(),
+                        "cannot write a state record of {} bytes to {} partition {partition}: \
+                         {code}",
+                        key.len() + value.map_or(0, <[u8]>::len),
                         self.topic
                     ))));
                 }
@@ -240,6 +251,11 @@ impl Transactor {
                 )))
             }
         }
+    }
+
+    /// Aborts the open transaction when the member stops anyway (its records could not be made).
+    pub fn abort_quietly(&self) {
+        let _ = self.producer.abort_transaction(self.timeout);
     }
 
     /// Aborts the open transaction after a failure (if the producer still can).

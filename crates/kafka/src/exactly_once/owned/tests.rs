@@ -1,11 +1,7 @@
 use super::*;
 
 fn owned(next_offset: i64) -> Owned {
-    Owned {
-        engine: MetricsEngine::new(),
-        next_offset,
-        dirty: true,
-    }
+    Owned::new(MetricsEngine::new(), next_offset)
 }
 
 #[test]
