@@ -215,3 +215,6 @@ impl MetricsEngine {
         best
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -334,10 +334,12 @@ impl MetricsEngine {
                 None if users.is_estimate() => None,
                 None => return Ok(()),
             };
-            return users.set_registers(registers).map_err(|message| EntryError::Value {
-                key: key.to_string(),
-                message,
-            });
+            return users
+                .set_registers(registers)
+                .map_err(|message| EntryError::Value {
+                    key: key.to_string(),
+                    message,
+                });
         }
         let bucket: usize = part.parse().map_err(|_| unknown())?;
         if bucket >= BUCKETS {

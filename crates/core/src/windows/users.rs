@@ -160,11 +160,11 @@ impl ActiveUsers {
             None => false,
         };
         if over || hashes.len() > limit {
-            self.to_estimate();
+            self.become_estimate();
         } else if hashes.len() == BUCKET_CAP + 1 {
             self.count_buckets();
             if self.bucket_len(bucket(hash)) > BUCKET_CAP {
-                self.to_estimate();
+                self.become_estimate();
             }
         }
     }
@@ -180,7 +180,7 @@ impl ActiveUsers {
     }
 
     /// From now on an estimate.
-    fn to_estimate(&mut self) {
+    fn become_estimate(&mut self) {
         if let Users::Exact { hashes, .. } = &self.users {
             let mut registers = vec![0u8; REGISTERS].into_boxed_slice();
             for hash in hashes.iter() {
@@ -200,7 +200,7 @@ impl ActiveUsers {
                 }
             }
             Users::Estimate(theirs) => {
-                self.to_estimate();
+                self.become_estimate();
                 if let Users::Estimate(ours) = &mut self.users {
                     for (ours, theirs) in ours.iter_mut().zip(theirs.iter()) {
                         *ours = (*ours).max(*theirs);

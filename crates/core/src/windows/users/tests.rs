@@ -13,7 +13,12 @@ fn the_hash_is_fixed_forever() {
     // Saved sets rely on it: a change would count every saved user again.
     assert_eq!(user_hash(""), user_hash(""));
     assert_ne!(user_hash("U1"), user_hash("U2"));
-    assert_eq!(user_hash("U1"), 0x8bf7_f169_dc32_69d0, "{:#x}", user_hash("U1"));
+    assert_eq!(
+        user_hash("U1"),
+        0x8bf7_f169_dc32_69d0,
+        "{:#x}",
+        user_hash("U1")
+    );
 }
 
 #[test]
