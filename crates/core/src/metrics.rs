@@ -19,7 +19,7 @@ mod marks;
 
 pub use crate::tallies::DEFAULT_MAX_KEYS;
 pub use bounded::Approximation;
-use bounded::Counts;
+use bounded::{Counts, Miss};
 pub use entries::{
     EntryError, PRODUCT_PREFIX, StateEntry, TOTALS_KEY, WINDOW_USERS_PREFIX, WINDOWS_KEY,
 };
@@ -31,8 +31,9 @@ pub const TOP: usize = 5;
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 struct ProductTally {
     /// The product's name in its latest event by event time (ties: the greater name), so that a
-    /// name is the same whichever way a stream was split and merged.
-    name: String,
+    /// name is the same whichever way a stream was split and merged. Boxed (and the key too): a
+    /// million tallies fit in less memory.
+    name: Box<str>,
     /// Event time of `name`, Unix milliseconds.
     #[serde(default)]
     name_at: i64,
@@ -42,8 +43,8 @@ struct ProductTally {
     quantity_purchased: u64,
     /// How many events of each kind the product may have had before the engine held its tally
     /// (see metrics/bounded.rs): all 0 while the figures are exact.
-    #[serde(default, skip_serializing_if = "Counts::is_zero")]
-    miss: Counts,
+    #[serde(default, skip_serializing_if = "Miss::is_zero")]
+    miss: Miss,
 }
 
 /// Running totals; [`MetricsEngine::report`] turns them into the figures. Serializable, so that a
@@ -62,7 +63,7 @@ pub struct MetricsEngine {
     /// foldhash: a lookup per product event, where SipHash showed in profiles; still seeded
     /// per process, as product ids come from messages.
     /// At most `max_keys` of them (see metrics/bounded.rs).
-    products: foldhash::HashMap<String, ProductTally>,
+    products: foldhash::HashMap<Box<str>, ProductTally>,
     /// The most each counter of a product no longer held may have been (0 while exact).
     #[serde(default, skip_serializing_if = "Counts::is_zero")]
     floor: Counts,
@@ -196,9 +197,9 @@ impl MetricsEngine {
                 }
                 let tally = self
                     .products
-                    .entry(product.product_id.to_string())
+                    .entry(product.product_id.as_ref().into())
                     .or_default();
-                tally.miss = self.floor;
+                tally.miss = Miss::new(self.floor);
                 tally
             }
         };
@@ -208,9 +209,8 @@ impl MetricsEngine {
             || (at == tally.name_at && *product.product_name > *tally.name)
         {
             tally.name_at = at;
-            if tally.name != product.product_name {
-                tally.name.clear();
-                tally.name.push_str(&product.product_name);
+            if *tally.name != *product.product_name {
+                tally.name = product.product_name.as_ref().into();
             }
         }
         match &event.details {
@@ -397,8 +397,8 @@ impl MetricsEngine {
         self.ranked(TOP, &count)
             .into_iter()
             .map(|(id, tally)| TopProduct {
-                product_id: id.clone(),
-                product_name: tally.name.clone(),
+                product_id: id.to_string(),
+                product_name: tally.name.to_string(),
                 count: count(tally),
                 view_to_purchase: with_conversion.then(|| ratio(tally.purchases, tally.views)),
             })

@@ -62,14 +62,52 @@ impl Counts {
     }
 }
 
+/// A product's miss: nothing allocated while it is 0 (an exact tally), 8 bytes a tally.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Counts", into = "Counts")]
+pub(crate) struct Miss(Option<Box<Counts>>);
+
+impl Miss {
+    pub(crate) fn new(counts: Counts) -> Miss {
+        Miss((!counts.is_zero()).then(|| Box::new(counts)))
+    }
+
+    pub(crate) fn get(&self) -> Counts {
+        self.0.as_deref().copied().unwrap_or_default()
+    }
+
+    pub(crate) fn is_zero(&self) -> bool {
+        self.get().is_zero()
+    }
+
+    pub(crate) fn add(&mut self, other: &Counts) {
+        let mut sum = self.get();
+        sum.add(other);
+        *self = Miss::new(sum);
+    }
+}
+
+impl From<Counts> for Miss {
+    fn from(counts: Counts) -> Miss {
+        Miss::new(counts)
+    }
+}
+
+impl From<Miss> for Counts {
+    fn from(miss: Miss) -> Counts {
+        miss.get()
+    }
+}
+
 impl ProductTally {
     /// The most each counter may be: what was counted plus what may have been missed.
     fn upper(&self) -> Counts {
+        let miss = self.miss.get();
         Counts {
-            views: self.views + self.miss.views,
-            add_to_carts: self.add_to_carts + self.miss.add_to_carts,
-            purchases: self.purchases + self.miss.purchases,
-            quantity_purchased: self.quantity_purchased + self.miss.quantity_purchased,
+            views: self.views + miss.views,
+            add_to_carts: self.add_to_carts + miss.add_to_carts,
+            purchases: self.purchases + miss.purchases,
+            quantity_purchased: self.quantity_purchased + miss.quantity_purchased,
         }
     }
 
@@ -121,7 +159,7 @@ impl MetricsEngine {
             let mut ranked: Vec<(u64, &str)> = self
                 .products
                 .iter()
-                .map(|(id, tally)| (tally.weight(), id.as_str()))
+                .map(|(id, tally)| (tally.weight(), &**id))
                 .collect();
             let (_, cut, _) = ranked.select_nth_unstable(excess - 1);
             (cut.0, cut.1.to_string())
@@ -129,7 +167,7 @@ impl MetricsEngine {
         let (floor, dropped) = (&mut self.floor, &mut self.products_dropped);
         let mut marks = self.changes.marks();
         self.products.retain(|id, tally| {
-            if (tally.weight(), id.as_str()) > (cut.0, cut.1.as_str()) {
+            if (tally.weight(), &**id) > (cut.0, cut.1.as_str()) {
                 return true;
             }
             floor.raise_to(&tally.upper());
@@ -170,7 +208,7 @@ impl MetricsEngine {
             ours.add_to_carts += theirs.add_to_carts;
             ours.purchases += theirs.purchases;
             ours.quantity_purchased += theirs.quantity_purchased;
-            ours.miss.add(&theirs.miss);
+            ours.miss.add(&theirs.miss.get());
         }
         self.floor.add(&other.floor);
         self.products_dropped += other.products_dropped;
@@ -195,13 +233,14 @@ impl MetricsEngine {
         &self,
         n: usize,
         count: impl Fn(&ProductTally) -> u64,
-    ) -> Vec<(&String, &ProductTally)> {
-        let mut best: Vec<(&String, &ProductTally)> = Vec::with_capacity(n + 1);
+    ) -> Vec<(&str, &ProductTally)> {
+        let mut best: Vec<(&str, &ProductTally)> = Vec::with_capacity(n + 1);
         // Whether a comes before b in the list.
-        let before = |a: (&String, &ProductTally), b: (&String, &ProductTally)| {
+        let before = |a: (&str, &ProductTally), b: (&str, &ProductTally)| {
             (count(a.1), std::cmp::Reverse(a.0)) > (count(b.1), std::cmp::Reverse(b.0))
         };
-        for entry in &self.products {
+        for (id, tally) in &self.products {
+            let entry = (&**id, tally);
             if n == 0 || count(entry.1) == 0 {
                 continue;
             }

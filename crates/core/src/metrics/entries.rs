@@ -146,7 +146,7 @@ impl MetricsEngine {
             match value {
                 Some(bytes) => {
                     let tally: ProductTally = decode(key, bytes)?;
-                    self.products.insert(id.to_string(), tally);
+                    self.products.insert(id.into(), tally);
                 }
                 None => {
                     self.products.remove(id);
