@@ -14,12 +14,13 @@ use crate::vocab::{CustomerType, EventType, Region, TopicKind};
 use crate::windows::{EventTimeWindows, Placement, WidthMismatch, WindowRules};
 
 mod bounded;
+mod counts;
 mod entries;
 mod marks;
 
 pub use crate::tallies::DEFAULT_MAX_KEYS;
 pub use bounded::Approximation;
-use bounded::{Counts, Miss};
+use counts::{Counts, Miss};
 pub use entries::{
     EntryError, PRODUCT_PREFIX, StateEntry, TOTALS_KEY, WINDOW_USERS_PREFIX, WINDOWS_KEY,
 };
