@@ -161,10 +161,9 @@ fn a_hostile_stream_of_distinct_ids_keeps_memory_bounded_and_says_what_is_approx
     for mode in modes {
         let (report, peak_kb) = consume(&topics, mode);
         eprintln!("metrics-consumer {mode:?}: peak RSS {} MB", peak_kb / 1024);
-        // Generous: librdkafka's fetch buffers and a debug build; unbounded tallies of 200,000
-        // products and users would not change the order of magnitude, but an endless stream
-        // would: what matters is that the tallies held stay at the bound (below).
-        assert!(peak_kb < 400 * 1024, "{mode:?}: peak RSS {peak_kb} kB");
+        // Generous (about 35-50 MB measured, debug build, librdkafka's buffers included); the
+        // tallies held stay at the bound (below), so an endless stream stays there too.
+        assert!(peak_kb < 128 * 1024, "{mode:?}: peak RSS {peak_kb} kB");
         let total = (DISTINCT + HOT_VIEWS + HOT_PURCHASES) as u64;
         assert_eq!(report["events"], total, "{mode:?}: counts stay exact");
         assert_eq!(report["revenue"], serde_json::json!(10_000.0), "{mode:?}");
