@@ -37,6 +37,8 @@ pub enum Figures {
         /// With --window: the rules of each thread's windows, and the main thread's watch over
         /// every partition, whose watermark closes the windows of all threads.
         windows: Option<(WindowRules, Box<EventTimeWindows>)>,
+        /// Each engine's distinct-key bound (and the merge's).
+        max_keys: usize,
     },
     /// A member of an exactly-once group (its windows, if any, are per partition, set up by
     /// the member).
@@ -78,13 +80,15 @@ impl Figures {
     /// Without --exactly-once: figures kept in this process over `topics` (one engine per reader
     /// thread when `threads` > 1). With a `checkpoint` file (forgotten first with `reset`) the
     /// engine and its offsets are loaded from it and saved to it every `commit_every` messages,
-    /// and decide where reading starts; without, the group's offsets do.
+    /// and decide where reading starts; without, the group's offsets do. Engines hold at most
+    /// `max_keys` distinct keys.
     pub fn in_process(
         topics: Vec<String>,
         checkpoint: Option<&Path>,
         reset: bool,
         threads: usize,
         commit_every: u64,
+        max_keys: usize,
     ) -> anyhow::Result<(Figures, OffsetKeeping)> {
         // A checkpoint holds one engine with its offsets (metrics-consumer refuses --threads
         // with --checkpoint; this keeps a saved state from being loaded and then left unsaved).
@@ -94,7 +98,7 @@ impl Figures {
         );
         // The engine and the offsets it covers live together: in memory always, on disk with
         // --checkpoint (where they then also decide where reading starts).
-        let state = match checkpoint {
+        let mut state = match checkpoint {
             Some(path) => {
                 if reset {
                     Checkpoint::remove(path)?;
@@ -103,6 +107,7 @@ impl Figures {
             }
             None => Checkpoint::new(topics),
         };
+        state.engine.set_max_keys(max_keys);
         let offsets = match checkpoint {
             Some(_) => OffsetKeeping::Assigned(state.offsets.clone()),
             None => OffsetKeeping::Group,
@@ -111,6 +116,7 @@ impl Figures {
             Figures::Threads {
                 engines: Vec::new(),
                 windows: None,
+                max_keys,
             }
         } else {
             Figures::local(state, checkpoint.map(Path::to_path_buf), commit_every)
@@ -223,12 +229,16 @@ impl Figures {
     /// A new engine for one more reader thread, part of the figures from now on.
     pub fn thread_engine(&mut self) -> Arc<Mutex<MetricsEngine>> {
         match self {
-            Figures::Threads { engines, windows } => {
-                let engine = thread_engine(windows.as_ref().map(|(rules, _)| *rules));
+            Figures::Threads {
+                engines,
+                windows,
+                max_keys,
+            } => {
+                let engine = thread_engine(windows.as_ref().map(|(rules, _)| *rules), *max_keys);
                 engines.push(Arc::clone(&engine));
                 engine
             }
-            _ => thread_engine(None),
+            _ => thread_engine(None, shopstream_core::metrics::DEFAULT_MAX_KEYS),
         }
     }
 
@@ -258,9 +268,14 @@ impl Figures {
                 }
                 placement
             }
-            Figures::Threads { engines, windows } => {
+            Figures::Threads {
+                engines,
+                windows,
+                max_keys,
+            } => {
                 if engines.is_empty() {
-                    engines.push(thread_engine(windows.as_ref().map(|(rules, _)| *rules)));
+                    let rules = windows.as_ref().map(|(rules, _)| *rules);
+                    engines.push(thread_engine(rules, *max_keys));
                 }
                 record(&engines[0], incoming)
             }
@@ -301,6 +316,7 @@ impl Figures {
             Figures::Threads {
                 engines,
                 windows: Some((_, main)),
+                ..
             } => close_thread_windows(engines, main),
             Figures::Threads { .. } => {}
             Figures::Group { member, .. } => member.tick(consumer)?,
@@ -341,8 +357,12 @@ impl Figures {
                     .windows()
                     .map(|windows| windows.report(reader_clock())),
             },
-            Figures::Threads { engines, windows } => {
-                let mut whole = MetricsEngine::new();
+            Figures::Threads {
+                engines,
+                windows,
+                max_keys,
+            } => {
+                let mut whole = MetricsEngine::with_max_keys(*max_keys);
                 for engine in engines {
                     let engine = engine
                         .lock()
@@ -387,8 +407,8 @@ pub fn group_event_time(engine: &mut MetricsEngine, keep: usize) -> Option<Event
 }
 
 /// An engine for a reader thread, whose windows (with `rules`) the main thread closes.
-fn thread_engine(rules: Option<WindowRules>) -> Arc<Mutex<MetricsEngine>> {
-    let mut engine = MetricsEngine::new();
+fn thread_engine(rules: Option<WindowRules>, max_keys: usize) -> Arc<Mutex<MetricsEngine>> {
+    let mut engine = MetricsEngine::with_max_keys(max_keys);
     if let Some(rules) = rules {
         engine.set_windows(Some(EventTimeWindows::closed_by_caller(rules)));
     }

@@ -5,7 +5,7 @@
 //! printed at their natural width: fitting them into 0 columns would print one character per line.
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
-use shopstream_core::metrics::{Report, TOP, TopProduct};
+use shopstream_core::metrics::{Approximation, Report, TOP, TopProduct};
 use shopstream_core::windows::{EventTimeReport, WindowFigures};
 use shopstream_kafka::group_consumer::PartitionLag;
 
@@ -56,6 +56,9 @@ pub fn render(title: &str, report: &Report, lag: &[PartitionLag], width: Option<
     out.push_str(&format!("{}\n", overview_table(report, width)));
     out.push_str(&format!("{}\n", segments_table(report, width)));
     out.push_str(&format!("{}\n", top_products_table(report, width)));
+    if let Some(approximate) = &report.approximate {
+        out.push_str(&format!("{}\n", approximate_line(approximate)));
+    }
     if let Some(line) = rejected_line(report) {
         out.push_str(&format!("{line}\n"));
     }
@@ -175,6 +178,20 @@ fn top_products_table(report: &Report, width: Option<u16>) -> Table {
     top
 }
 
+/// What is approximate, when anything is: the top lists, beyond the distinct-product bound.
+pub fn approximate_line(approximate: &Approximation) -> String {
+    format!(
+        "approximate: top products (over {} distinct products: {} held, {} dropped); a count \
+         may be short by at most {} views, {} adds, {} units bought; every other figure is exact",
+        approximate.max_products,
+        approximate.products_held,
+        approximate.products_dropped,
+        approximate.top_viewed_max_miss,
+        approximate.top_added_to_cart_max_miss,
+        approximate.top_purchased_max_miss
+    )
+}
+
 /// "rejected: reason n, ...", when anything was rejected.
 fn rejected_line(report: &Report) -> Option<String> {
     if report.rejected_by_reason.is_empty() {
@@ -253,7 +270,11 @@ fn window_row(window: &WindowFigures) -> Vec<String> {
         window.revenue.to_string(),
         percent(window.view_to_purchase),
         percent(window.cart_to_purchase),
-        window.active_users.to_string(),
+        match window.active_users_relative_error {
+            // An estimate: about N, within its relative standard error.
+            Some(error) => format!("≈{} (±{:.1}%)", window.active_users, error * 100.0),
+            None => window.active_users.to_string(),
+        },
     ]
 }
 

@@ -70,6 +70,9 @@ struct Cli {
     #[arg(long, value_name = "TOPIC", help = setting_help("METRICS_STATE_TOPIC"), value_parser = setting_parser::<String>("METRICS_STATE_TOPIC"))]
     state_topic: Option<String>,
 
+    #[arg(long, value_name = "N", help = setting_help("METRICS_MAX_KEYS"), value_parser = setting_parser::<u64>("METRICS_MAX_KEYS"))]
+    max_keys: Option<u64>,
+
     #[arg(long, value_name = "N", help = setting_help("METRICS_THREADS"), value_parser = setting_parser::<u64>("METRICS_THREADS"))]
     threads: Option<u64>,
 
@@ -121,6 +124,9 @@ fn try_main() -> anyhow::Result<ExitCode> {
     let mut settings = shopstream::settings(&cli.kafka)?;
     if let Some(topic) = &cli.state_topic {
         settings.metrics_state_topic = topic.clone();
+    }
+    if let Some(max_keys) = cli.max_keys {
+        settings.metrics_max_keys = max_keys;
     }
     let printer = ReportPrinter {
         json: cli.consume.json,
@@ -239,6 +245,7 @@ fn open_figures(
             cli.reset,
             threads,
             cli.commit_every,
+            usize::try_from(settings.metrics_max_keys).unwrap_or(usize::MAX),
         )
     }
 }

@@ -37,6 +37,7 @@ fn known_report() -> Report {
             ("invalid_json".to_string(), 1),
             ("missing_field".to_string(), 1),
         ]),
+        approximate: None,
     }
 }
 
@@ -67,6 +68,8 @@ fn window(start: &str, end: &str, closed: bool, events: u64) -> WindowFigures {
         view_to_purchase: 0.5,
         cart_to_purchase: 1.0,
         active_users: 2,
+        active_users_approximate: false,
+        active_users_relative_error: None,
         too_late: 0,
     }
 }
@@ -323,4 +326,41 @@ fn a_known_width_fits_the_tables_into_it() {
             .all(|line| line.chars().count() <= 60),
         "{windows}"
     );
+}
+
+#[test]
+fn approximate_figures_are_one_line_after_the_top_products() {
+    let exact = render("Report", &known_report(), &[], None);
+    assert!(!exact.contains("approximate"), "{exact}");
+    let mut report = known_report();
+    report.approximate = Some(shopstream_core::metrics::Approximation {
+        max_products: 1000,
+        products_held: 950,
+        products_dropped: 199_050,
+        top_viewed_max_miss: 3,
+        top_added_to_cart_max_miss: 2,
+        top_purchased_max_miss: 1,
+    });
+    let text = render("Report", &report, &[], None);
+    let line = text
+        .lines()
+        .find(|line| line.starts_with("approximate: "))
+        .expect("the approximate line");
+    assert_eq!(
+        line,
+        "approximate: top products (over 1000 distinct products: 950 held, 199050 dropped); a \
+         count may be short by at most 3 views, 2 adds, 1 units bought; every other figure is exact"
+    );
+}
+
+#[test]
+fn estimated_active_users_show_their_error() {
+    let mut event_time = known_event_time();
+    event_time.windows[0].active_users = 123_456;
+    event_time.windows[0].active_users_approximate = true;
+    event_time.windows[0].active_users_relative_error = Some(0.0081);
+    let text = render_windows(&event_time, None);
+    let rows = rows_of(&text, "window (UTC)");
+    assert_eq!(rows[1][7], "≈123456 (±0.8%)");
+    assert_eq!(rows[2][7], "2");
 }

@@ -21,6 +21,7 @@ mod util;
 
 mod bad_input;
 mod book;
+mod bounded;
 mod broker_crash;
 mod checkpoint;
 mod cluster;

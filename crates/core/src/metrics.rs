@@ -9,14 +9,21 @@ use serde::{Deserialize, Serialize};
 use crate::decode::DecodeError;
 use crate::event::{Details, Event};
 use crate::money::Money;
-use crate::tallies::{named, ratio};
+use crate::tallies::{MaxKeys, named, ratio};
 use crate::vocab::{CustomerType, EventType, Region, TopicKind};
 use crate::windows::{EventTimeWindows, Placement, WidthMismatch, WindowRules};
 
+mod bounded;
+mod counts;
 mod entries;
 mod marks;
 
-pub use entries::{EntryError, PRODUCT_PREFIX, StateEntry, TOTALS_KEY, WINDOWS_KEY};
+pub use crate::tallies::DEFAULT_MAX_KEYS;
+pub use bounded::Approximation;
+use counts::{Counts, Miss};
+pub use entries::{
+    EntryError, PRODUCT_PREFIX, StateEntry, TOTALS_KEY, WINDOW_USERS_PREFIX, WINDOWS_KEY,
+};
 use marks::Tracking;
 
 /// How many products each top list holds.
@@ -25,8 +32,9 @@ pub const TOP: usize = 5;
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 struct ProductTally {
     /// The product's name in its latest event by event time (ties: the greater name), so that a
-    /// name is the same whichever way a stream was split and merged.
-    name: String,
+    /// name is the same whichever way a stream was split and merged. Boxed (and the key too): a
+    /// million tallies fit in less memory.
+    name: Box<str>,
     /// Event time of `name`, Unix milliseconds.
     #[serde(default)]
     name_at: i64,
@@ -34,6 +42,10 @@ struct ProductTally {
     add_to_carts: u64,
     purchases: u64,
     quantity_purchased: u64,
+    /// How many events of each kind the product may have had before the engine held its tally
+    /// (see metrics/bounded.rs): all 0 while the figures are exact.
+    #[serde(default, skip_serializing_if = "Miss::is_zero")]
+    miss: Miss,
 }
 
 /// Running totals; [`MetricsEngine::report`] turns them into the figures. Serializable, so that a
@@ -51,7 +63,17 @@ pub struct MetricsEngine {
     by_customer_type: EnumMap<CustomerType, u64>,
     /// foldhash: a lookup per product event, where SipHash showed in profiles; still seeded
     /// per process, as product ids come from messages.
-    products: foldhash::HashMap<String, ProductTally>,
+    /// At most `max_keys` of them (see metrics/bounded.rs).
+    products: foldhash::HashMap<Box<str>, ProductTally>,
+    /// The most each counter of a product no longer held may have been (0 while exact).
+    #[serde(default, skip_serializing_if = "Counts::is_zero")]
+    floor: Counts,
+    /// Product tallies dropped to stay within the bound.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    products_dropped: u64,
+    /// The distinct-key bound: products held, users counted exactly per window.
+    #[serde(skip)]
+    max_keys: MaxKeys,
     #[serde(with = "crate::money::cents")]
     revenue: Money,
     #[serde(with = "cents_by_region")]
@@ -63,6 +85,9 @@ pub struct MetricsEngine {
     /// checkpoint, a group's state records and reader threads carry them too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     windows: Option<Box<EventTimeWindows>>,
+    /// Users restored before their window's entry (see `apply_entry`), until it comes.
+    #[serde(skip)]
+    restoring_users: BTreeMap<i64, crate::windows::ActiveUsers>,
     /// What changed since the last commit, when the engine tracks it (see `take_changes`).
     #[serde(skip)]
     changes: Tracking,
@@ -100,6 +125,14 @@ pub struct Report {
     pub average_order_value: Money,
     pub rejected: u64,
     pub rejected_by_reason: BTreeMap<String, u64>,
+    /// Which figures are approximate and by how much at most (the top lists, once more distinct
+    /// products came than the bound); absent while every figure is exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approximate: Option<Approximation>,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 /// How [`MetricsEngine::resume_windows`] took up the windows.
@@ -114,8 +147,32 @@ pub enum WindowsResumed {
 }
 
 impl MetricsEngine {
+    /// An engine with the default distinct-key bound ([`DEFAULT_MAX_KEYS`]).
     pub fn new() -> MetricsEngine {
         MetricsEngine::default()
+    }
+
+    /// An engine that holds at most `max_keys` product tallies (at least 1), and counts the users
+    /// of each window exactly up to that many (see [`MetricsEngine::set_max_keys`]).
+    pub fn with_max_keys(max_keys: usize) -> MetricsEngine {
+        let mut engine = MetricsEngine::new();
+        engine.set_max_keys(max_keys);
+        engine
+    }
+
+    /// Sets the distinct-key bound (at least 1): beyond it the top lists become approximate, with
+    /// their error in [`Report::approximate`], and a window's active users an estimate. Drops
+    /// tallies at once if more are held. Not saved: a restored engine takes the reader's.
+    pub fn set_max_keys(&mut self, max_keys: usize) {
+        self.max_keys = MaxKeys::new(max_keys);
+        if let Some(windows) = &mut self.windows {
+            windows.set_max_users(self.max_keys);
+        }
+        self.shrink_to(self.max_keys.get());
+    }
+
+    pub fn max_keys(&self) -> usize {
+        self.max_keys.get()
     }
 
     /// Counts one valid event.
@@ -135,10 +192,17 @@ impl MetricsEngine {
         }
         let tally = match self.products.get_mut(product.product_id.as_ref()) {
             Some(tally) => tally,
-            None => self
-                .products
-                .entry(product.product_id.to_string())
-                .or_default(),
+            None => {
+                if self.products.len() >= self.max_keys.get() {
+                    self.make_room();
+                }
+                let tally = self
+                    .products
+                    .entry(product.product_id.as_ref().into())
+                    .or_default();
+                tally.miss = Miss::new(self.floor);
+                tally
+            }
         };
         let at = event.timestamp.millis();
         if at > tally.name_at
@@ -146,9 +210,8 @@ impl MetricsEngine {
             || (at == tally.name_at && *product.product_name > *tally.name)
         {
             tally.name_at = at;
-            if tally.name != product.product_name {
-                tally.name.clear();
-                tally.name.push_str(&product.product_name);
+            if *tally.name != *product.product_name {
+                tally.name = product.product_name.as_ref().into();
             }
         }
         match &event.details {
@@ -169,10 +232,9 @@ impl MetricsEngine {
 
     /// An engine that keeps figures per window of event time too.
     pub fn with_windows(windows: EventTimeWindows) -> MetricsEngine {
-        MetricsEngine {
-            windows: Some(Box::new(windows)),
-            ..MetricsEngine::default()
-        }
+        let mut engine = MetricsEngine::default();
+        engine.set_windows(Some(windows));
+        engine
     }
 
     /// Counts one valid event of `topic`'s `partition` (a topic of kind `kind`) read at `now`
@@ -206,6 +268,9 @@ impl MetricsEngine {
     /// Keeps (or stops keeping, with None) figures per window of event time.
     pub fn set_windows(&mut self, windows: Option<EventTimeWindows>) {
         self.windows = windows.map(Box::new);
+        if let Some(windows) = &mut self.windows {
+            windows.set_max_users(self.max_keys);
+        }
         if let Some(marks) = self.changes.marks() {
             marks.windows = true;
         }
@@ -272,20 +337,7 @@ impl MetricsEngine {
                 marks.product(id);
             }
         }
-        for (id, theirs) in &other.products {
-            let Some(ours) = self.products.get_mut(id) else {
-                self.products.insert(id.clone(), theirs.clone());
-                continue;
-            };
-            if (theirs.name_at, &theirs.name) > (ours.name_at, &ours.name) {
-                ours.name_at = theirs.name_at;
-                ours.name.clone_from(&theirs.name);
-            }
-            ours.views += theirs.views;
-            ours.add_to_carts += theirs.add_to_carts;
-            ours.purchases += theirs.purchases;
-            ours.quantity_purchased += theirs.quantity_purchased;
-        }
+        self.merge_products(other);
         self.revenue += other.revenue;
         add(&mut self.revenue_by_region, &other.revenue_by_region);
         self.orders += other.orders;
@@ -296,7 +348,11 @@ impl MetricsEngine {
         if let Some(theirs) = &other.windows {
             match &mut self.windows {
                 Some(ours) => ours.merge(theirs),
-                None => self.windows = Some(theirs.clone()),
+                None => {
+                    let mut windows = theirs.clone();
+                    windows.set_max_users(self.max_keys);
+                    self.windows = Some(windows);
+                }
             }
         }
     }
@@ -332,21 +388,18 @@ impl MetricsEngine {
             average_order_value,
             rejected: self.rejected,
             rejected_by_reason: self.rejected_by_reason.clone(),
+            approximate: self.approximation(),
         }
     }
 
     /// The top products by `count` (ties: product_id ascending); products with a count of 0 are
     /// left out.
     fn top(&self, count: impl Fn(&ProductTally) -> u64, with_conversion: bool) -> Vec<TopProduct> {
-        let mut ranked: Vec<(&String, &ProductTally)> =
-            self.products.iter().filter(|(_, t)| count(t) > 0).collect();
-        ranked.sort_by(|a, b| count(b.1).cmp(&count(a.1)).then_with(|| a.0.cmp(b.0)));
-        ranked
+        self.ranked(TOP, &count)
             .into_iter()
-            .take(TOP)
             .map(|(id, tally)| TopProduct {
-                product_id: id.clone(),
-                product_name: tally.name.clone(),
+                product_id: id.to_string(),
+                product_name: tally.name.to_string(),
                 count: count(tally),
                 view_to_purchase: with_conversion.then(|| ratio(tally.purchases, tally.views)),
             })

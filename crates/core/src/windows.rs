@@ -12,7 +12,7 @@
 //!   checkpoint or a state record, then [`EventTimeWindows::resume`]) and mergeable (the windows of
 //!   reader threads, or of every partition of a group).
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use enum_map::EnumMap;
@@ -20,9 +20,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{Details, Event};
 use crate::money::Money;
-use crate::tallies::{named, ratio};
+use crate::tallies::{MaxKeys, named, ratio};
 use crate::timestamp::Timestamp;
 use crate::vocab::{EventType, TopicKind};
+
+mod users;
+
+pub use users::{ActiveUsers, BUCKETS, Dirty, ESTIMATE_ERROR, user_hash};
 
 /// One window's running totals.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -31,39 +35,59 @@ pub struct WindowTally {
     orders: u64,
     #[serde(with = "crate::money::cents")]
     revenue: Money,
-    /// Users with at least one event in the window.
-    users: BTreeSet<String>,
+    /// Users with at least one event in the window: exact up to the reader's bound, then an
+    /// estimate (see windows/users.rs). Saved in state entries of their own, by bucket.
+    #[serde(default)]
+    users: ActiveUsers,
     /// Events for this window that came after it had closed (not in the figures above).
     #[serde(default)]
     too_late: u64,
 }
 
 impl WindowTally {
-    pub fn record(&mut self, event: &Event<'_>) {
+    /// Counts an event; `max_users`: how many users are counted exactly at most (None: all,
+    /// the ground truth).
+    pub fn record(&mut self, event: &Event<'_>, max_users: Option<usize>) {
         self.by_type[event.event_type()] += 1;
         if let Details::Purchase { total, .. } = &event.details {
             self.orders += 1;
             self.revenue += *total;
         }
-        // Allocates only for a user new to this window.
-        if !self.users.contains(event.user_id.as_ref()) {
-            self.users.insert(event.user_id.to_string());
-        }
+        // No allocation per event: a hash, and a set that grows now and then.
+        self.users.insert(user_hash(&event.user_id), max_users);
     }
 
     /// Adds the events of `other` (another split of the same window).
-    pub fn merge(&mut self, other: &WindowTally) {
+    pub fn merge(&mut self, other: &WindowTally, max_users: Option<usize>) {
         for (event_type, count) in &other.by_type {
             self.by_type[event_type] += *count;
         }
         self.orders += other.orders;
         self.revenue += other.revenue;
-        self.users.extend(other.users.iter().cloned());
+        self.users.merge(&other.users, max_users);
         self.too_late += other.too_late;
     }
 
     pub fn events(&self) -> u64 {
         self.by_type.values().sum()
+    }
+
+    pub fn users(&self) -> &ActiveUsers {
+        &self.users
+    }
+
+    pub fn users_mut(&mut self) -> &mut ActiveUsers {
+        &mut self.users
+    }
+
+    /// The window's figures other than its users, as its state entry holds them.
+    fn counts(&self) -> TallyCounts<'_> {
+        TallyCounts {
+            by_type: &self.by_type,
+            orders: self.orders,
+            revenue: self.revenue,
+            too_late: self.too_late,
+        }
     }
 
     /// The figures of the window starting at `start` (ms since the epoch), `width` long.
@@ -84,7 +108,9 @@ impl WindowTally {
             revenue: self.revenue,
             view_to_purchase: ratio(purchases, views),
             cart_to_purchase: ratio(purchases, carts),
-            active_users: self.users.len() as u64,
+            active_users: self.users.count(),
+            active_users_approximate: self.users.is_estimate(),
+            active_users_relative_error: self.users.is_estimate().then_some(ESTIMATE_ERROR),
             too_late: self.too_late,
         }
     }
@@ -108,8 +134,15 @@ pub struct WindowFigures {
     pub view_to_purchase: f64,
     /// purchase events / add_to_cart events of the window (0 without any), four decimals.
     pub cart_to_purchase: f64,
-    /// Distinct users with an event in the window.
+    /// Distinct users with an event in the window: exact up to the reader's distinct-key bound
+    /// (64-bit hashes of the ids: see windows/users.rs), beyond it an estimate.
     pub active_users: u64,
+    /// Whether `active_users` is an estimate (HyperLogLog).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub active_users_approximate: bool,
+    /// The estimate's relative standard error (0.0081: within 2.5% at three standard errors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_users_relative_error: Option<f64>,
     /// Events for the window that came after it had closed, and are not in its figures (always
     /// 0 in a ground-truth file).
     pub too_late: u64,
@@ -155,13 +188,14 @@ impl WindowSeries {
 
     pub fn record(&mut self, event: &Event<'_>) {
         let start = window_start(event.timestamp.millis(), self.width);
-        self.windows.entry(start).or_default().record(event);
+        // The truth stays exact (up to 64-bit hash collisions): no bound.
+        self.windows.entry(start).or_default().record(event, None);
     }
 
     /// Adds another series of the same width (another split of the stream).
     pub fn merge(&mut self, other: &WindowSeries) {
         for (start, tally) in &other.windows {
-            self.windows.entry(*start).or_default().merge(tally);
+            self.windows.entry(*start).or_default().merge(tally, None);
         }
     }
 
@@ -258,6 +292,9 @@ pub struct EventTimeWindows {
     /// of one reader thread, which the main thread closes on the watermark of all of them.
     #[serde(skip)]
     closed_by_caller: bool,
+    /// Users counted exactly per window at most (the engine's distinct-key bound).
+    #[serde(skip)]
+    max_users: MaxKeys,
 }
 
 /// Saved windows of another width than the reader's.
@@ -283,6 +320,7 @@ impl EventTimeWindows {
             too_late: EnumMap::default(),
             reading: false,
             closed_by_caller: false,
+            max_users: MaxKeys::default(),
         }
     }
 
@@ -404,7 +442,8 @@ impl EventTimeWindows {
             }
             Placement::TooLate
         } else {
-            self.open.entry(start).or_default().record(event);
+            let max_users = Some(self.max_users.get());
+            self.open.entry(start).or_default().record(event, max_users);
             Placement::Counted
         };
         let time = self.time_mut(topic, partition, now);
@@ -519,8 +558,9 @@ impl EventTimeWindows {
             .open
             .iter()
             .chain(other.closed.iter().map(|(start, tally)| (start, tally)));
+        let max_users = Some(self.max_users.get());
         for (start, tally) in theirs {
-            all.entry(*start).or_default().merge(tally);
+            all.entry(*start).or_default().merge(tally, max_users);
         }
         self.open = all.split_off(&self.closed_before);
         self.closed = all.into_iter().collect();
@@ -587,10 +627,82 @@ impl EventTimeWindows {
         }
     }
 
+    /// Counts at most this many users exactly per window (the engine's distinct-key bound).
+    pub(crate) fn set_max_users(&mut self, max_users: MaxKeys) {
+        self.max_users = max_users;
+    }
+
+    /// Every window held, closed ones then open ones, by start.
+    pub fn tallies_mut(&mut self) -> impl Iterator<Item = (i64, &mut WindowTally)> {
+        let closed = self.closed.iter_mut().map(|(start, tally)| (*start, tally));
+        closed.chain(self.open.iter_mut().map(|(start, tally)| (*start, tally)))
+    }
+
+    /// Every window held, closed ones then open ones, by start.
+    pub fn tallies(&self) -> impl Iterator<Item = (i64, &WindowTally)> {
+        let closed = self.closed.iter().map(|(start, tally)| (*start, tally));
+        closed.chain(self.open.iter().map(|(start, tally)| (*start, tally)))
+    }
+
+    /// The window starting at `start`, if held.
+    pub fn tally_mut(&mut self, start: i64) -> Option<&mut WindowTally> {
+        if let Some(tally) = self.open.get_mut(&start) {
+            return Some(tally);
+        }
+        self.closed
+            .iter_mut()
+            .find(|(s, _)| *s == start)
+            .map(|(_, tally)| tally)
+    }
+
+    /// The windows as their state entry holds them: everything saved but the users (which have
+    /// entries of their own, by bucket), so that the entry stays small whatever the users.
+    pub fn without_users(&self) -> impl Serialize + '_ {
+        WindowsWithoutUsers {
+            width: self.width,
+            open: self.open.iter().map(|(s, t)| (*s, t.counts())).collect(),
+            closed: self.closed.iter().map(|(s, t)| (*s, t.counts())).collect(),
+            closed_before: self.closed_before,
+            partitions: &self.partitions,
+            too_late: &self.too_late,
+        }
+    }
+
+    /// Takes the users of `old`'s windows into the same windows here (windows restored from an
+    /// entry without users, over users restored before them).
+    pub fn adopt_users(&mut self, old: &mut EventTimeWindows) {
+        for (start, tally) in old.tallies_mut() {
+            if let Some(mine) = self.tally_mut(start) {
+                mine.users = std::mem::take(&mut tally.users);
+            }
+        }
+    }
+
     /// Reports at most `keep` windows from now on (merged windows of saved splits).
     pub fn set_keep(&mut self, keep: usize) {
         self.keep = keep.max(1);
     }
+}
+
+/// A window's figures other than its users, as saved in the windows' state entry.
+#[derive(Serialize)]
+struct TallyCounts<'a> {
+    by_type: &'a EnumMap<EventType, u64>,
+    orders: u64,
+    #[serde(with = "crate::money::cents")]
+    revenue: Money,
+    too_late: u64,
+}
+
+/// [`EventTimeWindows`] as saved, without the users (read back as `EventTimeWindows`).
+#[derive(Serialize)]
+struct WindowsWithoutUsers<'a> {
+    width: i64,
+    open: BTreeMap<i64, TallyCounts<'a>>,
+    closed: Vec<(i64, TallyCounts<'a>)>,
+    closed_before: i64,
+    partitions: &'a BTreeMap<String, BTreeMap<i32, PartitionTime>>,
+    too_late: &'a EnumMap<TopicKind, u64>,
 }
 
 /// The event-time part of a report.

@@ -20,7 +20,18 @@ impl ChangeMarks {
         self.totals = true;
         if !self.products.contains(id) {
             self.products.insert(id.to_string());
+            // Held again after it was dropped: its entry is written, not removed.
+            if !self.removed_products.is_empty() {
+                self.removed_products.remove(id);
+            }
         }
+    }
+
+    /// The engine dropped a product's tally (to stay within its bound): its entry is removed.
+    pub(crate) fn removed(&mut self, id: &str) {
+        self.totals = true;
+        self.products.remove(id);
+        self.removed_products.insert(id.to_string());
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -31,24 +42,42 @@ impl ChangeMarks {
     }
 }
 
+/// The user entries of one window that the log holds (written and not removed since).
+#[derive(Debug, Clone)]
+pub(crate) struct WrittenUsers {
+    /// By bucket: whether its entry holds users.
+    pub(crate) buckets: Vec<bool>,
+    /// Whether the window's estimate entry is there.
+    pub(crate) estimate: bool,
+}
+
 /// Marks kept or not: an engine tracks its changes only when something commits them.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Tracking(Option<Box<ChangeMarks>>);
+pub(crate) struct Tracking {
+    marks: Option<Box<ChangeMarks>>,
+    /// By window start: the user entries written, so that they are removed when their window
+    /// goes (or turns into an estimate). Known from the state when tracking starts.
+    pub(crate) written_users: std::collections::BTreeMap<i64, WrittenUsers>,
+}
 
 impl Tracking {
     pub(crate) fn marks(&mut self) -> Option<&mut ChangeMarks> {
-        self.0.as_deref_mut()
+        self.marks.as_deref_mut()
+    }
+
+    pub(crate) fn is_on(&self) -> bool {
+        self.marks.is_some()
     }
 
     pub(crate) fn start(&mut self) {
-        if self.0.is_none() {
-            self.0 = Some(Box::default());
+        if self.marks.is_none() {
+            self.marks = Some(Box::default());
         }
     }
 
     /// The marks so far, tracking on with none; None when changes were not tracked.
     pub(crate) fn take(&mut self) -> Option<Box<ChangeMarks>> {
-        self.0.replace(Box::default())
+        self.marks.replace(Box::default())
     }
 }
 

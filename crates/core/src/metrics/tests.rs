@@ -308,6 +308,7 @@ fn rejections_change_no_business_figure() {
         Report {
             rejected: 0,
             rejected_by_reason: BTreeMap::new(),
+            approximate: None,
             ..noisy
         },
         clean

@@ -110,6 +110,9 @@ settings_table! {
     "METRICS_WINDOW" => metrics_window: Kind::Duration, "1m",
         "run-multiple-producers --window, metrics-consumer --window",
         "Width of the event-time windows (tumbling, aligned to the epoch): of run-multiple-producers --truth, and of metrics-consumer --window given without a width";
+    "METRICS_MAX_KEYS" => metrics_max_keys: Kind::Number { min: 1, max: 10_000_000 }, "1000000",
+        "metrics-consumer --max-keys",
+        "Distinct keys metrics-consumer counts exactly: product tallies held, and active users per window; beyond it the top products and a window's active users are approximate, their error stated in the report (every other figure stays exact)";
     "SHOP_USERS" => shop_users: Kind::Number { min: 0, max: 99_999_999 }, "0",
         "--users",
         "Users of a generated population (names, emails, regions, customer types, ages, interests) made from the run's --seed, the same on every shard; 0 = the users of USERS_FILE";
@@ -145,6 +148,8 @@ pub struct Settings {
     pub metrics_serve: Option<String>,
     /// The compacted topic of metrics-consumer --exactly-once's state.
     pub metrics_state_topic: String,
+    /// Distinct keys counted exactly (products held, active users per window).
+    pub metrics_max_keys: u64,
     /// Users of a generated population; 0: the users of `users_file`.
     pub shop_users: u64,
     /// Products of a generated catalog; 0: the products of `products_file`.

@@ -393,3 +393,16 @@ fn a_duration_setting_takes_the_same_text_but_not_less_than_a_millisecond() {
          least this setting takes"
     );
 }
+
+#[test]
+fn the_distinct_key_bound_defaults_to_a_million_and_takes_one_at_least() {
+    let defaults = Settings::resolve(&layers(&[], &[])).unwrap();
+    assert_eq!(defaults.metrics_max_keys, 1_000_000);
+    let set = Settings::resolve(&layers(&[("METRICS_MAX_KEYS", "1000")], &[])).unwrap();
+    assert_eq!(set.metrics_max_keys, 1000);
+    let err = Settings::resolve(&layers(&[("METRICS_MAX_KEYS", "0")], &[])).unwrap_err();
+    assert!(
+        err.to_string().starts_with("METRICS_MAX_KEYS=\"0\""),
+        "{err}"
+    );
+}
