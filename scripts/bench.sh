@@ -26,6 +26,12 @@
 #                                       the shipped files, 1,000,000 users x 100,000 products and
 #                                       10,000,000 x 1,000,000: start-up (to the first event),
 #                                       events/s, CPU per event and peak RSS, default 1,000,000
+#   scripts/bench.sh distinct [COUNT]   metrics-consumer over COUNT views of COUNT/10 distinct
+#                                       products by COUNT distinct users (the issue's hostile
+#                                       stream: 10,000,000 events, 1,000,000 products, 10,000,000
+#                                       users), in each mode: plain, --threads 2, --window 1m,
+#                                       --checkpoint, --exactly-once, and plain --max-keys 100000;
+#                                       events/s, CPU per event and peak RSS, default 2,000,000
 # It starts a local broker if none answers at $KAFKA_BOOTSTRAP_SERVERS (default 127.0.0.1:9092) and
 # leaves it running; each run uses fresh topics (bench-*) and deletes them at the end.
 set -euo pipefail
@@ -285,8 +291,39 @@ case "$what" in
     done
     echo "(events/s and CPU over the whole process: start-up, the history and the final flush)"
     ;;
+  distinct)
+    distinct_products=$(((count + 9) / 10))
+    echo "== $count views of $distinct_products distinct products by $count distinct users"
+    # Raw events, every one of a new user, products in turn; read back below by every mode.
+    python3 - "$count" "$distinct_products" <<'PY' |
+import sys
+count, products = int(sys.argv[1]), int(sys.argv[2])
+out = sys.stdout
+for i in range(count):
+    ms = i * 7 % 3600000
+    stamp = "2026-01-01T00:%02d:%02d.%03dZ" % (ms // 60000, ms // 1000 % 60, ms % 1000)
+    out.write('{"event_id":"00000000-0000-4000-8000-%012x","event_type":"view","timestamp":"%s",'
+              '"user_id":"U%08d","session_id":"S%d","region":"North","customer_type":"Regular",'
+              '"product_id":"P%07d","product_name":"Item %d","category":"Toys","price":10.00,'
+              '"brand":"B"}\n' % (i, stamp, i, i, i % products, i % products))
+PY
+      scripts/kafka-local.sh run-class org.apache.kafka.tools.ConsoleProducer --bootstrap-server \
+        "$first_server" --topic "$TOPIC_PRODUCT_EVENTS" --producer-property linger.ms=20 \
+        --producer-property batch.size=262144 >/dev/null
+    checkpoint=$(mktemp -d)
+    reader=("$bin/metrics-consumer" --from-beginning --topics product-events --max-messages "$count" --json --every 1000000000)
+    for mode in "plain:" "threads 2:--threads 2" "window 1m:--window 1m" \
+      "checkpoint:--checkpoint $checkpoint/figures" "exactly-once:--exactly-once" \
+      "plain, --max-keys 100000:--max-keys 100000"; do
+      # shellcheck disable=SC2206 # the flags' words
+      flags=(${mode#*:})
+      measure "metrics-consumer ${mode%%:*}" wall - "${reader[@]}" --group "$run_id-${RANDOM}" ${flags[@]+"${flags[@]}"}
+    done
+    rm -rf "$checkpoint"
+    report "distinct ids, exact up to METRICS_MAX_KEYS (default 1,000,000)"
+    ;;
   *)
-    echo "usage: scripts/bench.sh producer|consumer|compression|scale|shop [COUNT]" >&2
+    echo "usage: scripts/bench.sh producer|consumer|compression|scale|shop|distinct [COUNT]" >&2
     exit 2
     ;;
 esac

@@ -45,9 +45,10 @@ struct Cli {
     #[arg(long, value_name = "N", help = setting_help("METRICS_REPORT_EVERY"), value_parser = setting_parser::<u64>("METRICS_REPORT_EVERY"))]
     every: Option<u64>,
 
-    /// Keep the figures and the offsets they cover in this file (replaced atomically), and resume
-    /// from it: after any kill and restart the figures are exact, every event counted once (one
-    /// machine; see --exactly-once for a group)
+    /// Keep the figures and the offsets they cover in this file (a snapshot, replaced atomically)
+    /// and PATH.log (what changed, one fsynced frame per commit), and resume from them: after any
+    /// kill and restart the figures are exact, every event counted once (one machine; see
+    /// --exactly-once for a group)
     #[arg(long, value_name = "PATH", conflicts_with_all = ["exactly_once", "view"])]
     checkpoint: Option<PathBuf>,
 

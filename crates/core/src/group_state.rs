@@ -61,6 +61,8 @@ pub struct GroupStates {
     topics: Vec<String>,
     /// By topic, then partition (looked up without an allocation per record).
     latest: BTreeMap<String, BTreeMap<i32, PartitionState>>,
+    /// The distinct-key bound of the engines rebuilt and merged (the reader's METRICS_MAX_KEYS).
+    max_keys: usize,
 }
 
 impl GroupStates {
@@ -69,7 +71,15 @@ impl GroupStates {
             group: group.to_string(),
             topics: Vec::new(),
             latest: BTreeMap::new(),
+            max_keys: crate::metrics::DEFAULT_MAX_KEYS,
         }
+    }
+
+    /// Engines rebuilt from the records and their merge keep at most this many distinct keys
+    /// exactly (see [`MetricsEngine::with_max_keys`]).
+    pub fn with_max_keys(mut self, max_keys: usize) -> GroupStates {
+        self.max_keys = max_keys;
+        self
     }
 
     /// Only the states of these input topics count (those being read), so that the figures
@@ -132,6 +142,7 @@ impl GroupStates {
         partition: i32,
         state_partition: i32,
     ) -> Result<&mut PartitionState, StateError> {
+        let max_keys = self.max_keys;
         if !self.latest.contains_key(topic) {
             self.latest.insert(topic.to_string(), BTreeMap::new());
         }
@@ -146,7 +157,7 @@ impl GroupStates {
                 partition,
                 position: None,
                 settled: false,
-                engine: MetricsEngine::new(),
+                engine: MetricsEngine::with_max_keys(max_keys),
                 state_partition,
             });
         if state.state_partition != state_partition {
@@ -181,7 +192,7 @@ impl GroupStates {
         me: Option<&str>,
         partitions_total: usize,
     ) -> (MetricsEngine, Coverage) {
-        let mut engine = MetricsEngine::new();
+        let mut engine = MetricsEngine::with_max_keys(self.max_keys);
         let mut covered: BTreeSet<(&str, i32)> = BTreeSet::new();
         let mut instances: BTreeSet<&str> = BTreeSet::new();
         let mut updated_at: Option<i64> = None;

@@ -208,6 +208,12 @@ impl WindowSeries {
     }
 }
 
+/// The most windows a reader keeps open at once. A stream whose timestamps spread over more
+/// windows than this while a slow partition holds the watermark back (a hostile stream, or a
+/// backlog of a week of one-minute windows) closes its oldest open window early: later events
+/// for it count as too late. Bounds the memory of the open windows whatever the input.
+pub const MAX_OPEN_WINDOWS: usize = 10_000;
+
 /// What became of one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placement {
@@ -444,6 +450,9 @@ impl EventTimeWindows {
         } else {
             let max_users = Some(self.max_users.get());
             self.open.entry(start).or_default().record(event, max_users);
+            if self.open.len() > MAX_OPEN_WINDOWS {
+                self.close_oldest_open();
+            }
             Placement::Counted
         };
         let time = self.time_mut(topic, partition, now);
@@ -503,6 +512,13 @@ impl EventTimeWindows {
             self.closed.push_back((start, tally));
         }
         self.trim();
+    }
+
+    /// Closes the oldest open window ahead of the watermark (see [`MAX_OPEN_WINDOWS`]).
+    fn close_oldest_open(&mut self) {
+        if let Some(&oldest) = self.open.keys().next() {
+            self.close_before(oldest + self.width);
+        }
     }
 
     /// Keeps the latest `keep` closed windows (all of them while `keep` is 0).

@@ -576,3 +576,35 @@ fn saved_windows_resume_where_they_were() {
         "the saved windows are 60s wide, not 300s"
     );
 }
+
+#[test]
+fn timestamps_spread_over_more_windows_than_the_bound_close_the_oldest_early() {
+    let mut windows = EventTimeWindows::new(rules(0));
+    windows.watch("product-events", 0, NOW);
+    windows.watch("product-events", 1, NOW);
+    // Partition 1 never reads: the watermark stays put, and partition 0's events open a window
+    // each, a minute apart.
+    let spread = MAX_OPEN_WINDOWS as i64 + 5;
+    for minute in 0..spread {
+        let placement = windows.record(
+            TopicKind::ProductEvents,
+            "product-events",
+            0,
+            &view(minute * MINUTE, "U1"),
+            NOW,
+        );
+        assert_eq!(placement, Placement::Counted);
+    }
+    assert_eq!(windows.watermark(NOW), None);
+    assert_eq!(windows.open.len(), MAX_OPEN_WINDOWS);
+    assert_eq!(windows.closed_before(), 5 * MINUTE);
+    // An event for a window closed early is too late, and said so.
+    let placement = windows.record(
+        TopicKind::ProductEvents,
+        "product-events",
+        1,
+        &view(MINUTE, "U2"),
+        NOW,
+    );
+    assert_eq!(placement, Placement::TooLate);
+}

@@ -13,6 +13,7 @@ use shopstream_core::metrics::MetricsEngine;
 use super::error::ExactlyOnceError;
 use super::member_state::Member;
 use super::owned::Owned;
+use super::state_reader::max_keys;
 use crate::client::client_config;
 use crate::group_consumer::EventConsumerContext;
 use crate::retry::{self, Attempt, Retry, Schedule};
@@ -107,6 +108,8 @@ impl Member {
                         }
                         let mut engine = state.engine.clone();
                         engine.track_changes();
+                        // After tracking: products over a lower bound leave as removals.
+                        engine.set_max_keys(max_keys(&self.settings));
                         Ok(Owned::new(engine, next_offset))
                     }
                     _ => Err(Retry::Again(ExactlyOnceError::StateMissing {
@@ -144,9 +147,10 @@ impl Member {
             );
             stale = state.engine.entries()?.into_iter().map(|e| e.key).collect();
         }
+        let max_keys = max_keys(&self.settings);
         let fresh = |start| Owned {
             stale,
-            ..Owned::new(MetricsEngine::new(), start)
+            ..Owned::new(MetricsEngine::with_max_keys(max_keys), start)
         };
         // Once chosen, a fresh partition's start stays until a commit records it: choosing a
         // newer end after an aborted first commit would skip the events in between.

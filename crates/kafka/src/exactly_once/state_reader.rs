@@ -72,7 +72,9 @@ impl StateReader {
             consumer,
             topic: topic.to_string(),
             partitions,
-            states: GroupStates::new(group).of_topics(inputs),
+            states: GroupStates::new(group)
+                .of_topics(inputs)
+                .with_max_keys(max_keys(settings)),
             timeout,
         })
     }
@@ -245,4 +247,9 @@ fn partitions_of(
             }
         },
     )
+}
+
+/// The reader's distinct-key bound (METRICS_MAX_KEYS, or metrics-consumer --max-keys).
+pub(super) fn max_keys(settings: &Settings) -> usize {
+    usize::try_from(settings.metrics_max_keys).unwrap_or(usize::MAX)
 }
