@@ -44,7 +44,7 @@ pub enum EntryError {
 
 /// The engine's figures other than products and windows.
 #[derive(Serialize, Deserialize)]
-struct Totals<M> {
+struct Totals {
     events: u64,
     by_type: EnumMap<EventType, u64>,
     by_region: EnumMap<Region, u64>,
@@ -55,7 +55,7 @@ struct Totals<M> {
     revenue_by_region: EnumMap<Region, Money>,
     orders: u64,
     rejected: u64,
-    rejected_by_reason: M,
+    rejected_by_reason: BTreeMap<String, u64>,
     #[serde(default)]
     floor: Counts,
     #[serde(default)]
@@ -183,7 +183,7 @@ impl MetricsEngine {
         Ok(())
     }
 
-    fn totals(&self) -> Totals<BTreeMap<String, u64>> {
+    fn totals(&self) -> Totals {
         Totals {
             events: self.events,
             by_type: self.by_type,
@@ -199,7 +199,7 @@ impl MetricsEngine {
         }
     }
 
-    fn set_totals(&mut self, totals: Totals<BTreeMap<String, u64>>) {
+    fn set_totals(&mut self, totals: Totals) {
         self.events = totals.events;
         self.by_type = totals.by_type;
         self.by_region = totals.by_region;
@@ -214,20 +214,8 @@ impl MetricsEngine {
     }
 
     fn totals_entry(&self) -> Result<StateEntry, EntryError> {
-        let totals = Totals {
-            events: self.events,
-            by_type: self.by_type,
-            by_region: self.by_region,
-            by_customer_type: self.by_customer_type,
-            revenue: self.revenue,
-            revenue_by_region: self.revenue_by_region,
-            orders: self.orders,
-            rejected: self.rejected,
-            rejected_by_reason: &self.rejected_by_reason,
-            floor: self.floor,
-            products_dropped: self.products_dropped,
-        };
-        encode(TOTALS_KEY, &totals)
+        // The one copy is of the rejection reasons: a handful of names, once per commit.
+        encode(TOTALS_KEY, &self.totals())
     }
 
     /// A product's entry, or its removal when the engine no longer holds it.
